@@ -1,2 +1,21 @@
 // The pure domain of Jifen: the retail-chain program's rules as functions of state and command.
-export {};
+export * from './commands';
+export * from './events';
+export * from './errors';
+export * from './program';
+export { initialState, balanceOf, reservedOf } from './state';
+export type { MemberState, EnrolledMember, Lot, Lifetime, OrderRecord, Reservation } from './state';
+export { evolve } from './evolve';
+export { decide, fold, memberDecider } from './decide';
+export { memberView, type MemberView } from './member-view';
+export { toLedgerEntry, isLedgerEntryEvent, ENTRY_KIND } from './ledger-entry';
+export type { LedgerEntry, EntryKind } from './ledger-entry';
+export { isInControlGroup, memberIdHash } from './control-group';
+export { purchaseEarning } from './rules/purchase';
+export { reversedSoFar } from './rules/refund';
+export { referralBonusCommandFor } from './rules/referral';
+export { receiveTransferCommandFor } from './rules/transfer';
+export { qualifyingSpendMinor, tierForSpend, nextTier } from './tiers';
+export { lotExpiresAt, spendingOrder } from './lots';
+export { expectedExpiry, expiresInRun } from './expiry';
+export type { Instant } from './time';
