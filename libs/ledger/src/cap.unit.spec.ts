@@ -1,10 +1,9 @@
-import { given, stateFrom } from './testing/given';
+import { given } from './testing/given';
 import { command, ME, purchase, signUp } from './testing/builders';
 import { RETAIL_CHAIN_V1, type LedgerConfig } from './program';
 import { isInControlGroup, memberIdHash } from './control-group';
-import type { LedgerEvent } from './events';
 
-/** Partner credits are not behaviour points; used here only to reach the cap quickly. */
+/** Referral bonuses are behaviour points worth 100 each: a quick way to approach the cap. */
 const bulkBehaviour = (n: number, time: string) =>
   Array.from({ length: n }, (_, i) =>
     command('CreditReferralBonus', time, { refereeId: `r${i}`, trigger: 'first_purchase' }),
@@ -101,9 +100,6 @@ describe('control group', () => {
       .withConfig(everyone)
       .when(signUp('2024-03-01'))
       .then([{ type: 'MemberSignedUp', data: { controlGroup: true } }]);
-    const state = stateFrom([signUp('2024-03-01')], everyone);
-    const events: LedgerEvent[] = [];
-    expect(state.status).toBe('enrolled');
     given({
       type: 'MemberEnrolled',
       data: { memberId: ME, occurredAt: '2024-03-01T00:00:00.000Z', sourceEventId: 'e' },
@@ -111,6 +107,5 @@ describe('control group', () => {
       .withConfig(everyone)
       .when(purchase('o1', 100_00, '2024-03-02'))
       .thenIncludes([{ type: 'PointsEarned', data: { points: 100 } }]);
-    expect(events).toEqual([]);
   });
 });
