@@ -3,7 +3,7 @@ import { formatDay, formatPoints } from './explain';
 import { lotLine, spendingOrder } from './lots';
 import type { ProgramVersion } from './program';
 import type { EnrolledMember, Lot } from './state';
-import { addCalendarMonths, DAY_MS, toMs, withinMonthsBefore, type Instant } from './time';
+import { addCalendarMonths, DAY_MS, toMs, windowBefore, type Instant } from './time';
 
 /** A purchase in the activity window (asOf − 12 months, asOf] keeps standard lots alive. */
 export function activeAsOf(
@@ -12,10 +12,8 @@ export function activeAsOf(
   program: ProgramVersion,
   timeZone: string,
 ): boolean {
-  return member.spend.some(
-    (s) =>
-      s.amountMinor > 0 && withinMonthsBefore(s.at, asOf, program.lots.activityMonths, timeZone),
-  );
+  const inWindow = windowBefore(asOf, program.lots.activityMonths, timeZone);
+  return member.spend.some((s) => s.amountMinor > 0 && inWindow(s.at));
 }
 
 /**

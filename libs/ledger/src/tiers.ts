@@ -2,7 +2,7 @@ import { emit, enrolled, fact, type Decision } from './context';
 import { formatCny } from './explain';
 import { TIERS, type ProgramVersion, type Tier } from './program';
 import type { EnrolledMember } from './state';
-import { addCalendarMonths, withinMonthsBefore, type Instant } from './time';
+import { addCalendarMonths, windowBefore, type Instant } from './time';
 
 export function tierRank(tier: Tier): number {
   return TIERS.indexOf(tier);
@@ -18,8 +18,9 @@ export function qualifyingSpendMinor(
   program: ProgramVersion,
   timeZone: string,
 ): number {
+  const inWindow = windowBefore(asOf, program.qualifyingSpendMonths, timeZone);
   const sum = member.spend
-    .filter((s) => withinMonthsBefore(s.at, asOf, program.qualifyingSpendMonths, timeZone))
+    .filter((s) => inWindow(s.at))
     .reduce((total, s) => total + s.amountMinor, 0);
   return Math.max(0, sum);
 }

@@ -64,12 +64,15 @@ export function localMonth(instant: Instant, timeZone: string): string {
   return format(new TZDate(toMs(instant), timeZone), 'yyyy-MM');
 }
 
-/** True when `at` lies in the window (t − months, t], calendar months in the time zone. */
-export function withinMonthsBefore(
-  at: Instant,
+/**
+ * A test for the window (t − months, t], calendar months in the time zone: the window start
+ * is computed once, so it can filter a long history cheaply.
+ */
+export function windowBefore(
   t: Instant,
   months: number,
   timeZone: string,
-): boolean {
-  return at <= t && at > subCalendarMonths(t, months, timeZone);
+): (at: Instant) => boolean {
+  const start = subCalendarMonths(t, months, timeZone);
+  return (at) => at <= t && at > start;
 }

@@ -28,7 +28,7 @@ export interface Outcome {
   /** Asserts the events match, in order and number (each one partially). */
   then(expected: readonly object[]): Outcome;
   /** Asserts that the events of these types match, in order, ignoring other types. */
-  thenIncludes(expected: readonly { type: LedgerEvent['type'] }[]): Outcome;
+  thenIncludes(expected: readonly { type: LedgerEvent['type']; data?: object }[]): Outcome;
 }
 
 /** given(history).when(command).then(events) — or .thenThrows(reason). */
@@ -55,7 +55,7 @@ function when(history: History[], command: LedgerCommand, config: LedgerConfig) 
     },
     view: (asOf?: string) => result().view(asOf),
     then: (expected: readonly object[]) => result().then(expected),
-    thenIncludes: (expected: readonly { type: LedgerEvent['type'] }[]) =>
+    thenIncludes: (expected: readonly { type: LedgerEvent['type']; data?: object }[]) =>
       result().thenIncludes(expected),
     thenThrows(reason: LedgerRefusal['reason']): void {
       let caught: unknown;
