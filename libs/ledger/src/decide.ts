@@ -1,5 +1,5 @@
 import type { LedgerCommand } from './commands';
-import { startDecision, type Decision } from './context';
+import { enrolled, startDecision, type Decision } from './context';
 import type { LedgerEvent } from './events';
 import { evolve } from './evolve';
 import { runExpiry } from './expiry';
@@ -14,7 +14,6 @@ import { decideRefund } from './rules/refund';
 import { decideTransferIn, decideTransferOut } from './rules/transfer';
 import { initialState, type MemberState } from './state';
 import { reviewTier } from './tiers';
-import { enrolled } from './context';
 
 /**
  * decide(command, state) → events, or a thrown `LedgerRefusal` carrying the contract's reason.
