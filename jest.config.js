@@ -31,6 +31,7 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  reporters: ['default', '<rootDir>/libs/testing/src/summary-reporter.js'],
   projects: [
     {
       ...common,
@@ -45,7 +46,7 @@ module.exports = {
       // afterwards only if this run started it.
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/setup-integration.ts'],
     },
   ],
 };

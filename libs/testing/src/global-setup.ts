@@ -1,4 +1,5 @@
-import { ensureDatabase } from '@jifen/platform';
+// Relative, not @jifen/platform: jest loads global setup without its moduleNameMapper.
+import { ensureDatabase } from '../../platform/src/database';
 import { brokerAnswers, localKafka, testDatabaseUrl } from './environment';
 
 const defaultBroker = '127.0.0.1:9092';

@@ -1,0 +1,88 @@
+import { Client } from 'pg';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureDatabase, quoteIdent } from './database';
+
+// Schema names come from configuration and end up in SQL and in a connection option, so they
+// are kept to plain lower-case identifiers.
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface ServiceDataSourceOptions {
+  url: string;
+  /** The service's own schema, e.g. `accounts`; tests use one per spec file. */
+  schema: string;
+  migrations: Array<new () => MigrationInterface>;
+  entities?: Array<new () => unknown>;
+  poolSize?: number;
+}
+
+/**
+ * Opens a service's TypeORM data source on its own schema: creates the database and the
+ * schema when missing, then runs the service's versioned migrations (never `synchronize`).
+ * Migrations of one schema run under an advisory lock, so several instances starting at once
+ * apply each migration once.
+ */
+export async function openServiceDataSource(
+  options: ServiceDataSourceOptions,
+): Promise<DataSource> {
+  assertSchemaName(options.schema);
+  await ensureDatabase(options.url);
+  await withAdvisoryLock(options.url, `migrate:${options.schema}`, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+  });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities ?? [],
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: {
+      max: options.poolSize ?? 10,
+      // Unqualified names in hand-written SQL resolve to the service's schema.
+      options: `-c search_path=${options.schema},public`,
+    },
+  });
+  await dataSource.initialize();
+  try {
+    await withAdvisoryLock(options.url, `migrate:${options.schema}`, () =>
+      dataSource.runMigrations({ transaction: 'each' }),
+    );
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+export function assertSchemaName(schema: string): void {
+  if (!schemaPattern.test(schema)) {
+    throw new Error(
+      `schema "${schema}" must be lower-case letters, digits and underscores, starting with a letter`,
+    );
+  }
+}
+
+/** The schema a migration runs in, quoted for SQL. */
+export function migrationSchema(queryRunner: QueryRunner): string {
+  const schema = (queryRunner.connection.options as { schema?: string }).schema;
+  if (!schema) throw new Error('a service data source always names its schema');
+  return quoteIdent(schema);
+}
+
+async function withAdvisoryLock<T>(
+  url: string,
+  name: string,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
