@@ -1,2 +1,3 @@
 export * from './cloud-event';
+export * from './inbound';
 export * from './topics';
