@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceConfig, ServiceConfigModule, ServiceDatabaseModule } from '@jifen/platform';
+import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { InboundConsumer } from './inbound/inbound.consumer';
-import { Inbox } from './inbound/inbox';
+import { IngestionStats } from './inbound/ingestion-stats';
 import { ingestionMigrations } from './migrations';
 
 @Module({})
@@ -9,12 +9,9 @@ export class IngestionModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: IngestionModule,
-      imports: [
-        ServiceConfigModule.forRoot(config),
-        ServiceDatabaseModule.forService({ migrations: ingestionMigrations }),
-      ],
-      providers: [Inbox, InboundConsumer],
-      exports: [Inbox],
+      imports: [PlatformModule.forService(config, { migrations: ingestionMigrations })],
+      providers: [InboundConsumer, IngestionStats],
+      exports: [IngestionStats],
     };
   }
 }

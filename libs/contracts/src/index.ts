@@ -1,3 +1,4 @@
 export * from './cloud-event';
+export * from './commands';
 export * from './inbound';
 export * from './topics';

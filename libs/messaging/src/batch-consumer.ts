@@ -1,8 +1,10 @@
-import { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import { Consumer, ConsumerConfig, Kafka, KafkaMessage, Logger } from 'kafkajs';
 
 export interface BatchContext {
   topic: string;
   partition: number;
+  /** Keeps the group membership alive during long work; throws when a rebalance began. */
+  heartbeat(): Promise<void>;
 }
 
 export interface BatchConsumerOptions {
@@ -11,29 +13,36 @@ export interface BatchConsumerOptions {
   topics: string[];
   /**
    * Applies one batch of one partition. Offsets are committed only after it resolves, so
-   * whatever it writes must be durable (and idempotent: a batch can be delivered again after a
-   * crash or a rebalance) by then.
+   * whatever it writes must be durable by then, and idempotent: kafkajs cannot seek before
+   * the first fetch after a rebalance, so a batch can be delivered again.
    */
   handle(messages: KafkaMessage[], context: BatchContext): Promise<void>;
   consumer?: Partial<ConsumerConfig>;
   fromBeginning?: boolean;
+  /** Longest wait between attempts of a failing batch [10 s]. */
+  maxBackoffMs?: number;
 }
 
 /**
  * The hot-path consumer: one `handle` call per fetched partition batch, then the batch's
- * offsets are committed. A failing `handle` is retried by kafkajs with backoff (the offsets
- * stay where they were), so a passing outage delays messages and never drops them.
+ * offsets are committed. A failing `handle` (a database or broker outage) is retried in
+ * place with exponential backoff while the group membership is kept alive, so consumption
+ * pauses and resumes where it was; nothing is skipped and nothing is dead-lettered for it.
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
+  private readonly logger: Logger;
   private running = false;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       ...options.consumer,
     });
+    this.logger = this.consumer.logger();
   }
 
   async start(): Promise<void> {
@@ -42,20 +51,42 @@ export class BatchConsumer {
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
     });
+    this.running = true;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        await this.options.handle(batch.messages, {
-          topic: batch.topic,
-          partition: batch.partition,
-        });
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        commitOffsetsIfNecessary,
+        heartbeat,
+        isRunning,
+        isStale,
+      }) => {
+        if (batch.messages.length === 0) return;
+        const context = { topic: batch.topic, partition: batch.partition, heartbeat };
+        for (let attempt = 0; ; attempt++) {
+          if (!isRunning() || isStale()) return;
+          try {
+            await this.options.handle(batch.messages, context);
+            break;
+          } catch (error) {
+            const delay = Math.min(this.options.maxBackoffMs ?? 10_000, 200 * 2 ** attempt);
+            this.logger.warn('batch failed; retrying', {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: batch.firstOffset(),
+              attempt,
+              delayMs: delay,
+              error: (error as Error).message,
+            });
+            await this.pause(delay, heartbeat, isRunning);
+          }
+        }
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary();
       },
     });
-    this.running = true;
   }
 
   /** Stops fetching, lets the batch in hand finish and commit, then leaves the group. */
@@ -63,5 +94,18 @@ export class BatchConsumer {
     if (!this.running) return;
     this.running = false;
     await this.consumer.disconnect();
+  }
+
+  private async pause(
+    ms: number,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && isRunning()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, until - Date.now())));
+      // Throws once a rebalance has begun: the batch is then left for the partition's next owner.
+      await heartbeat();
+    }
   }
 }

@@ -5,34 +5,55 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
+import { CompressionTypes, KafkaMessage, Message, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
 import { Topics } from '@jifen/contracts';
-import { BatchConsumer, createKafka, groupId, topicName } from '@jifen/messaging';
+import {
+  BatchConsumer,
+  BatchContext,
+  createKafka,
+  groupId,
+  loadNextOffset,
+  saveNextOffset,
+  Tally,
+  topicName,
+} from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { Inbox, InboxEntry } from './inbox';
+import { route } from './route';
 
 /**
- * Reads `loyalty.inbound.v1` in batches and records each CloudEvent once by `source` + `id`.
- * Validation, commands and dead-lettering build on this (issue 4).
+ * Reads `loyalty.inbound.v1` in batches. Each message becomes a command for accounts on
+ * `loyalty.internal.commands.v1` (key = member id) or a record on the DLQ. Per batch: publish
+ * and await the broker's acknowledgement, then add the counters and the next offset in one
+ * database transaction, then commit the Kafka offset. A crash anywhere in between re-reads
+ * the batch: messages below the stored offset are skipped (counted once), and commands
+ * published twice are de-duplicated by accounts on `source` + `id`.
  */
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundConsumer.name);
   private consumer?: BatchConsumer;
+  private producer?: Producer;
+  private readonly commandsTopic: string;
+  private readonly dlqTopic: string;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-    private readonly inbox: Inbox,
-  ) {}
+    private readonly dataSource: DataSource,
+  ) {
+    this.commandsTopic = topicName(config.kafka, Topics.commands);
+    this.dlqTopic = topicName(config.kafka, Topics.inboundDlq);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
+    const kafka = createKafka(this.config.kafka);
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
     this.consumer = new BatchConsumer({
-      kafka: createKafka(this.config.kafka),
+      kafka,
       groupId: groupId(this.config.kafka, 'jifen-ingestion'),
       topics: [topicName(this.config.kafka, Topics.inbound)],
-      handle: async (messages) => {
-        await this.inbox.record(messages.flatMap(toInboxEntry));
-      },
+      handle: (messages, context) => this.handle(messages, context),
     });
     await this.consumer.start();
     this.logger.log('consuming inbound events');
@@ -40,18 +61,43 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
+    await this.producer?.disconnect();
   }
-}
 
-function toInboxEntry(message: KafkaMessage): InboxEntry[] {
-  try {
-    const event = JSON.parse(message.value?.toString('utf8') ?? '') as Record<string, unknown>;
-    const { source, id, type } = event;
-    if (typeof source === 'string' && typeof id === 'string' && typeof type === 'string') {
-      return [{ source, eventId: id, type }];
+  private async handle(
+    messages: KafkaMessage[],
+    { topic, partition }: BatchContext,
+  ): Promise<void> {
+    const next = await loadNextOffset(this.dataSource, topic, partition);
+    const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+    if (fresh.length === 0) return;
+
+    const now = new Date().toISOString();
+    const tally = new Tally();
+    const commands: Message[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of fresh) {
+      const routed = route(message, topic, partition, now);
+      tally.add(routed.eventType, 'received');
+      if (routed.outcome === 'forwarded') {
+        tally.add(routed.eventType, 'forwarded');
+        commands.push({ key: routed.command.memberId, value: JSON.stringify(routed.command) });
+      } else {
+        tally.add(routed.eventType, `dead_lettered:${routed.reason}`);
+        deadLetters.push({ key: message.key, value: JSON.stringify(routed.deadLetter) });
+      }
     }
-  } catch {
-    // Not JSON: the dead-letter path of issue 4 takes these.
+
+    const topicMessages = [
+      { topic: this.commandsTopic, messages: commands },
+      { topic: this.dlqTopic, messages: deadLetters },
+    ].filter((t) => t.messages.length > 0);
+    await this.producer!.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+
+    const last = BigInt(fresh[fresh.length - 1].offset);
+    await this.dataSource.transaction(async (manager) => {
+      await tally.saveTo(manager);
+      await saveNextOffset(manager, topic, partition, last + 1n);
+    });
   }
-  return [];
 }

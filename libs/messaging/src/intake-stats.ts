@@ -1,0 +1,132 @@
+import { RejectionReason } from '@jifen/contracts';
+
+/** Anything that runs SQL: a TypeORM EntityManager or DataSource, or a pg client. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+export type IntakeCounter = 'received' | 'forwarded' | 'applied' | 'duplicates';
+
+/**
+ * The counters of one batch, per event type, added to the stored ones in the batch's own
+ * transaction so that they count each Kafka message exactly once across crashes.
+ */
+export class Tally {
+  private readonly counts = new Map<string, number>();
+
+  add(
+    eventType: string | undefined,
+    counter: IntakeCounter | `dead_lettered:${RejectionReason}`,
+    n = 1,
+  ): void {
+    for (const type of eventType === undefined ? [''] : ['', eventType]) {
+      const key = `${type}\u0000${counter}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    }
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  async saveTo(db: Queryable): Promise<void> {
+    if (this.counts.size === 0) return;
+    const types: string[] = [];
+    const counters: string[] = [];
+    const ns: number[] = [];
+    for (const [key, n] of this.counts) {
+      const [type, counter] = key.split('\u0000');
+      types.push(type);
+      counters.push(counter);
+      ns.push(n);
+    }
+    await db.query(
+      `INSERT INTO intake_counters (event_type, counter, n)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+       ON CONFLICT (event_type, counter) DO UPDATE SET n = intake_counters.n + excluded.n`,
+      [types, counters, ns],
+    );
+  }
+}
+
+/** The tables behind Tally and the consumed offsets; each service's migration creates them. */
+export function intakeTablesSql(schema: string): string[] {
+  return [
+    `CREATE TABLE ${schema}.intake_counters (
+       event_type text   NOT NULL,
+       counter    text   NOT NULL,
+       n          bigint NOT NULL,
+       PRIMARY KEY (event_type, counter)
+     )`,
+    // The next offset to apply per partition, written in the batch transaction: a batch
+    // delivered again after a crash before the Kafka offset commit is recognised and skipped.
+    `CREATE TABLE ${schema}.consumed_offsets (
+       topic       text    NOT NULL,
+       partition   integer NOT NULL,
+       next_offset bigint  NOT NULL,
+       PRIMARY KEY (topic, partition)
+     )`,
+  ];
+}
+
+export async function loadNextOffset(
+  db: Queryable,
+  topic: string,
+  partition: number,
+): Promise<bigint> {
+  const rows = (await db.query(
+    'SELECT next_offset FROM consumed_offsets WHERE topic = $1 AND partition = $2',
+    [topic, partition],
+  )) as Array<{ next_offset: string }>;
+  return rows.length ? BigInt(rows[0].next_offset) : -1n;
+}
+
+export async function saveNextOffset(
+  db: Queryable,
+  topic: string,
+  partition: number,
+  nextOffset: bigint,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO consumed_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(consumed_offsets.next_offset, excluded.next_offset)`,
+    [topic, partition, nextOffset.toString()],
+  );
+}
+
+export interface CounterSet {
+  received: number;
+  forwarded?: number;
+  applied?: number;
+  duplicates: number;
+  deadLettered: Record<string, number>;
+}
+
+export interface IntakeStats extends CounterSet {
+  byType: Record<string, CounterSet>;
+}
+
+/** `GET /stats` in the contract's shape; `done` is `forwarded` (ingestion) or `applied` (accounts). */
+export async function readIntakeStats(
+  db: Queryable,
+  done: 'forwarded' | 'applied',
+): Promise<IntakeStats> {
+  const rows = (await db.query('SELECT event_type, counter, n FROM intake_counters')) as Array<{
+    event_type: string;
+    counter: string;
+    n: string;
+  }>;
+  const empty = (): CounterSet => ({ received: 0, [done]: 0, duplicates: 0, deadLettered: {} });
+  const totals = empty();
+  const byType: Record<string, CounterSet> = {};
+  for (const row of rows) {
+    const set = row.event_type === '' ? totals : (byType[row.event_type] ??= empty());
+    const n = Number(row.n);
+    if (row.counter.startsWith('dead_lettered:')) {
+      set.deadLettered[row.counter.slice('dead_lettered:'.length)] = n;
+    } else if (row.counter === 'received' || row.counter === done || row.counter === 'duplicates') {
+      (set as unknown as Record<string, number>)[row.counter] = n;
+    }
+  }
+  return { ...totals, byType };
+}
