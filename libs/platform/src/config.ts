@@ -1,8 +1,14 @@
 import { KafkaSettings, kafkaSettingsFromEnv } from '@jifen/messaging';
+import { ConfigError } from './config-error';
+import { ApiKey, parseApiKeys, parsePartnerSecrets } from './credentials';
 import { defaultDatabaseUrl } from './database';
 import { assertSchemaName } from './schema';
 
+export { ConfigError } from './config-error';
+
 export type ServiceName = 'ingestion' | 'accounts' | 'redemption' | 'analytics';
+
+export const serviceNames: ServiceName[] = ['ingestion', 'accounts', 'redemption', 'analytics'];
 
 const defaultPorts: Record<ServiceName, number> = {
   ingestion: 3000,
@@ -10,6 +16,9 @@ const defaultPorts: Record<ServiceName, number> = {
   redemption: 3002,
   analytics: 3003,
 };
+
+export const logLevels = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 export interface ServiceConfig {
   service: ServiceName;
@@ -19,15 +28,23 @@ export interface ServiceConfig {
   kafka: KafkaSettings;
   host: string;
   port: number;
-}
-
-/** Thrown at start-up with one line naming the variable and what is wrong with it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  /** From JIFEN_API_KEYS; empty means every protected endpoint answers 401. */
+  apiKeys: ApiKey[];
+  /** From JIFEN_PARTNER_SECRETS: partner id → HMAC secret. */
+  partnerSecrets: Record<string, string>;
+  /** The program's calendar (JIFEN_TIMEZONE). */
+  timezone: string;
+  /** A five-field cron expression in program time, or `off` (JIFEN_JOBS_SCHEDULE). */
+  jobsSchedule: string;
+  logLevel: LogLevel;
 }
 
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
 
+/**
+ * Reads and checks a service's configuration. Every problem is a ConfigError whose message is
+ * one line naming the variable; secrets are never part of the message.
+ */
 export function serviceConfigFromEnv(
   service: ServiceName,
   env: NodeJS.ProcessEnv = process.env,
@@ -38,21 +55,79 @@ export function serviceConfigFromEnv(
     throw new ConfigError(`${portVariable}="${env[portVariable]}" is not a TCP port (0-65535)`);
   }
   const databaseUrl = env.DATABASE_URL ?? defaultDatabaseUrl;
-  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
-  }
+  checkDatabaseUrl(databaseUrl);
   const schema = `${env.DATABASE_SCHEMA_PREFIX ?? ''}${service}`;
   try {
     assertSchemaName(schema);
   } catch (error) {
     throw new ConfigError(`DATABASE_SCHEMA_PREFIX: ${(error as Error).message}`);
   }
+  const kafka = kafkaSettingsFromEnv(`jifen-${service}`, env);
+  checkBrokers(kafka.brokers, env.KAFKA_BROKERS);
+  if (!/^[A-Za-z0-9._-]*$/.test(kafka.topicPrefix)) {
+    throw new ConfigError(
+      `KAFKA_TOPIC_PREFIX="${kafka.topicPrefix}" may hold only letters, digits, ".", "_" and "-"`,
+    );
+  }
+  if (!Number.isInteger(kafka.replicationFactor) || kafka.replicationFactor < 1) {
+    throw new ConfigError(
+      `KAFKA_REPLICATION_FACTOR="${env.KAFKA_REPLICATION_FACTOR}" is not a positive integer`,
+    );
+  }
+  const timezone = env.JIFEN_TIMEZONE ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new ConfigError(`JIFEN_TIMEZONE="${timezone}" is not an IANA time zone`);
+  }
+  const jobsSchedule = (env.JIFEN_JOBS_SCHEDULE ?? '30 0 * * *').trim();
+  if (jobsSchedule !== 'off' && !/^\S+( \S+){4}$/.test(jobsSchedule.replace(/\s+/g, ' '))) {
+    throw new ConfigError(
+      `JIFEN_JOBS_SCHEDULE="${jobsSchedule}" is neither "off" nor a five-field cron expression`,
+    );
+  }
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL="${env.LOG_LEVEL}" is not one of ${logLevels.join(', ')}`);
+  }
   return {
     service,
     databaseUrl,
     schema,
-    kafka: kafkaSettingsFromEnv(`jifen-${service}`, env),
+    kafka,
     host: env.HOST ?? '127.0.0.1',
     port,
+    apiKeys: parseApiKeys(env.JIFEN_API_KEYS),
+    partnerSecrets: parsePartnerSecrets(env.JIFEN_PARTNER_SECRETS),
+    timezone,
+    jobsSchedule,
+    logLevel,
   };
+}
+
+export function checkDatabaseUrl(databaseUrl: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(databaseUrl);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a URL (expected postgres://user@host:port/db)');
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  if (parsed.pathname.replace(/^\//, '') === '') {
+    throw new ConfigError('DATABASE_URL names no database (expected postgres://user@host:port/db)');
+  }
+}
+
+export function checkBrokers(brokers: string[], raw: string | undefined): void {
+  const bad = brokers.find(
+    (broker) => !/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker),
+  );
+  if (brokers.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      `KAFKA_BROKERS="${raw ?? ''}" must be comma-separated host:port pairs` +
+        (bad !== undefined ? ` ("${bad}" is not)` : ''),
+    );
+  }
 }

@@ -7,34 +7,26 @@ import * as net from 'node:net';
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
+  private readonly server: net.Server;
   private open = true;
+  private listeningPort = 0;
 
   private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
-  ) {}
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {
+    this.server = net.createServer((client) => this.accept(client));
+  }
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = net.createServer((client) => {
-      if (!proxy?.open) {
-        client.destroy();
-        return;
-      }
-      const upstream = net.connect(targetPort, targetHost);
-      for (const socket of [client, upstream]) {
-        proxy.sockets.add(socket);
-        socket.on('close', () => proxy?.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+    const proxy = new TcpProxy(targetHost, targetPort);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.listeningPort = (proxy.server.address() as net.AddressInfo).port;
     return proxy;
+  }
+
+  get port(): number {
+    return this.listeningPort;
   }
 
   /** Drops every connection through the proxy and refuses new ones. */
@@ -50,5 +42,22 @@ export class TcpProxy {
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: net.Socket): void {
+    if (!this.open) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(this.targetPort, this.targetHost);
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
   }
 }
