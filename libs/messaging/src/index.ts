@@ -1,4 +1,5 @@
 export * from './batch-consumer';
+export * from './health';
 export * from './kafka';
 export * from './topics';
 export * from './intake-stats';
