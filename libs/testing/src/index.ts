@@ -4,3 +4,4 @@ export * from './eventually';
 export * from './test-context';
 export * from './tcp-proxy';
 export * from './topic-reader';
+export * from './auth-matrix';
