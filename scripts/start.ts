@@ -1,49 +1,81 @@
-// `npm start`: the whole platform in the foreground (CONTRACT.md section 1). Starts the local
-// Kafka broker unless KAFKA_BROKERS is set, creates the database and the contract's topics,
-// then runs the four services as child processes, restarting one that dies with backoff.
+// `npm start`: the whole platform in the foreground (CONTRACT.md section 1). Checks the
+// configuration, starts the local Kafka broker unless KAFKA_BROKERS is set, creates the
+// database and the contract's topics, then runs the four services as child processes with
+// their output prefixed by the service's name, restarting one that dies with backoff.
 // Ctrl-C (SIGINT) or SIGTERM stops the services, then the broker if this script started it.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { createKafka, ensureTopics, kafkaSettingsFromEnv } from '@jifen/messaging';
-import { defaultDatabaseUrl, ensureDatabase, redact, ServiceName } from '@jifen/platform';
+import {
+  ConfigError,
+  configErrorExitCode,
+  ensureDatabase,
+  loadOrCreateCredentials,
+  probeDatabase,
+  probeDependencies,
+  redact,
+  ServiceConfig,
+  serviceConfigFromEnv,
+  ServiceName,
+  serviceNames,
+} from '@jifen/platform';
 
-// Compiled to dist/scripts/start.js; the repository is two levels up.
-const repo = path.resolve(__dirname, '../..');
+const repo = findRepoRoot(__dirname);
 const kafkaScript = path.join(repo, 'deploy/kafka-local/kafka-local.sh');
-const services: ServiceName[] = ['ingestion', 'accounts', 'redemption', 'analytics'];
 const maxBackoffMs = 30_000;
+const stopDeadlineMs = 20_000;
 
 let stopping = false;
 let startedLocalKafka = false;
 const children = new Map<ServiceName, ChildProcess>();
 
 function log(message: string): void {
-  console.log(
-    JSON.stringify({ time: new Date().toISOString(), level: 'info', logger: 'start', message }),
-  );
+  process.stdout.write(`[start] ${message}\n`);
 }
 
 async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  if (!process.env.KAFKA_BROKERS) {
+  // Keys first: the services' configuration is checked with the values they will get.
+  const credentials = loadOrCreateCredentials(path.join(repo, '.jifen'));
+  for (const file of credentials.files) {
+    log(
+      `${file.variable} ${file.created ? 'generated into' : 'read from'} ${file.path} (mode 0600)`,
+    );
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, ...credentials.env };
+  const configs = serviceNames.map((service) => serviceConfigFromEnv(service, env));
+  await assertPortsFree(configs);
+
+  const databaseUrl = configs[0].databaseUrl;
+  if (process.env.KAFKA_BROKERS) {
+    await probeDependencies({ brokers: configs[0].kafka.brokers, databaseUrl });
+  } else {
+    await probeDatabase(databaseUrl);
     const alreadyUp = runKafkaScript('status', true);
     if (!alreadyUp) runKafkaScript('start');
     startedLocalKafka = !alreadyUp;
   }
-  const databaseUrl = process.env.DATABASE_URL ?? defaultDatabaseUrl;
+  if (stopping) return;
+
   await ensureDatabase(databaseUrl);
   log(`database ${redact(databaseUrl)} ready`);
 
-  const settings = kafkaSettingsFromEnv('jifen-start');
+  const settings = kafkaSettingsFromEnv('jifen-start', env);
   const admin = createKafka(settings).admin();
   await admin.connect();
   const created = await ensureTopics(admin, settings);
   await admin.disconnect();
   log(created.length ? `created topics: ${created.join(', ')}` : 'topics already exist');
 
-  for (const service of services) supervise(service, 0);
+  for (const service of serviceNames) if (!stopping) supervise(service, env, 0);
+  log(
+    `services: ${configs.map((c) => `${c.service} http://${c.host}:${c.port}`).join(', ')}; Ctrl-C stops everything`,
+  );
 }
 
 function runKafkaScript(command: 'start' | 'stop' | 'status', quiet = false): boolean {
@@ -56,23 +88,53 @@ function runKafkaScript(command: 'start' | 'stop' | 'status', quiet = false): bo
   }
 }
 
-function supervise(service: ServiceName, restarts: number): void {
-  const main = path.join(repo, 'dist/apps', service, 'src/main.js');
+function supervise(service: ServiceName, env: NodeJS.ProcessEnv, restarts: number): void {
+  const main = path.resolve(__dirname, '../apps', service, 'src/main.js');
   const child = spawn(process.execPath, ['--enable-source-maps', main], {
-    stdio: 'inherit',
-    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   children.set(service, child);
+  prefixLines(service, child.stdout!, process.stdout);
+  prefixLines(service, child.stderr!, process.stderr);
+  log(`${service} started (pid ${child.pid})`);
   const startedAt = Date.now();
   child.on('exit', (code, signal) => {
     children.delete(service);
     if (stopping) return;
     // A service that ran for a minute earns a fresh backoff.
     const attempt = Date.now() - startedAt > 60_000 ? 0 : restarts + 1;
-    const delay = Math.min(maxBackoffMs, 500 * 2 ** attempt);
-    log(`${service} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-    setTimeout(() => !stopping && supervise(service, attempt), delay);
+    const delay = Math.min(maxBackoffMs, 250 * 2 ** attempt);
+    const how = signal ?? `code ${code}${code === configErrorExitCode ? ', configuration' : ''}`;
+    log(`${service} exited (${how}); restarting in ${delay} ms (restart ${attempt})`);
+    setTimeout(() => !stopping && supervise(service, env, attempt), delay);
   });
+}
+
+function prefixLines(
+  service: ServiceName,
+  from: NodeJS.ReadableStream,
+  to: NodeJS.WritableStream,
+): void {
+  readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    to.write(`[${service}] ${line}\n`);
+  });
+}
+
+async function assertPortsFree(configs: ServiceConfig[]): Promise<void> {
+  for (const config of configs) {
+    if (config.port === 0) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(config.port, config.host, () => server.close(() => resolve(true)));
+    });
+    if (!free) {
+      throw new ConfigError(
+        `${config.service.toUpperCase()}_PORT=${config.port} is already in use on ${config.host} (is the platform already running?)`,
+      );
+    }
+  }
 }
 
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
@@ -80,10 +142,13 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   stopping = true;
   log(`${signal}: stopping services`);
   await Promise.all(
-    [...children.values()].map(
-      (child) =>
+    [...children.entries()].map(
+      ([service, child]) =>
         new Promise<void>((resolve) => {
-          const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          const kill = setTimeout(() => {
+            log(`${service} did not stop within ${stopDeadlineMs} ms; killing it`);
+            child.kill('SIGKILL');
+          }, stopDeadlineMs);
           child.once('exit', () => {
             clearTimeout(kill);
             resolve();
@@ -92,12 +157,32 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
         }),
     ),
   );
-  if (startedLocalKafka) runKafkaScript('stop');
+  if (startedLocalKafka) {
+    log('stopping the local Kafka broker this run started');
+    runKafkaScript('stop', true);
+  }
   log('stopped');
   process.exit(exitCode);
 }
 
+/** The directory holding the project's package.json, wherever the script was compiled to. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'deploy'))) {
+      return dir;
+    }
+  }
+  return path.resolve(from, '../..');
+}
+
 main().catch((error: unknown) => {
-  console.error(`start failed: ${(error as Error).message}`);
+  if (error instanceof ConfigError) {
+    // One line naming the variable; nothing else to stop when nothing was started yet.
+    process.stderr.write(`start: ${error.message}\n`);
+    if (children.size === 0 && !startedLocalKafka) process.exit(configErrorExitCode);
+    void shutdown('configuration error', configErrorExitCode);
+    return;
+  }
+  process.stderr.write(`start failed: ${(error as Error).message}\n`);
   void shutdown('error', 1);
 });

@@ -1,0 +1,175 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { createTestContext, eventually, matrixKeys, repoRoot, TestContext } from '@jifen/testing';
+
+const run = promisify(execFile);
+const services = ['ingestion', 'accounts', 'redemption', 'analytics'] as const;
+
+// `npm start`'s supervisor, compiled and run as a real process against the test broker and
+// database (KAFKA_BROKERS is set, so it starts no broker of its own), with free ports.
+describe('npm start (the supervisor)', () => {
+  let ctx: TestContext;
+  const outDir = path.join(repoRoot, 'dist', `.e2e-${randomBytes(4).toString('hex')}`);
+  const startScript = path.join(outDir, 'scripts/start.js');
+  const keys = matrixKeys();
+  let ports: Record<(typeof services)[number], number>;
+  let supervisor: ChildProcess;
+  let output = '';
+  const pids = new Set<number>();
+
+  const env = (extra: Record<string, string> = {}) =>
+    ctx.env({
+      JIFEN_API_KEYS: keys.env,
+      JIFEN_PARTNER_SECRETS: `airline-x:${randomBytes(24).toString('hex')}`,
+      ...Object.fromEntries(services.map((s) => [`${s.toUpperCase()}_PORT`, String(ports[s])])),
+      ...extra,
+    });
+  const health = async (service: (typeof services)[number]) =>
+    (await fetch(`http://127.0.0.1:${ports[service]}/health`).catch(() => undefined))?.status;
+  const startedPid = (service: string, after = 0): number | undefined => {
+    const found = [
+      ...output
+        .slice(after)
+        .matchAll(new RegExp(`\\[start\\] ${service} started \\(pid (\\d+)\\)`, 'g')),
+    ];
+    return found.length ? Number(found[found.length - 1][1]) : undefined;
+  };
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    const swc = path.join(repoRoot, 'node_modules/.bin/swc');
+    await run(
+      swc,
+      [
+        'apps',
+        'libs',
+        'scripts',
+        '-d',
+        outDir,
+        '--ignore',
+        '**/*.spec.ts',
+        '--ignore',
+        'libs/testing/**',
+      ],
+      {
+        cwd: repoRoot,
+      },
+    );
+    ports = Object.fromEntries(
+      await Promise.all(services.map(async (s) => [s, await freePort()] as const)),
+    ) as typeof ports;
+  });
+
+  afterAll(async () => {
+    if (supervisor?.exitCode === null) supervisor.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    await ctx?.dispose();
+  });
+
+  it('stops at once with one line naming KAFKA_BROKERS or DATABASE_URL when it is unreachable', async () => {
+    const badBroker = await runToExit(startScript, env({ KAFKA_BROKERS: '127.0.0.1:1' }));
+    expect(badBroker.code).toBe(78);
+    expect(badBroker.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^start: KAFKA_BROKERS="127\.0\.0\.1:1": no broker answered/),
+    ]);
+    const badDatabase = await runToExit(
+      startScript,
+      env({ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/jifen_test' }),
+    );
+    expect(badDatabase.code).toBe(78);
+    expect(badDatabase.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^start: DATABASE_URL="postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/jifen_test"/,
+      ),
+    ]);
+    const service = await runToExit(
+      path.join(outDir, 'apps/accounts/src/main.js'),
+      env({ KAFKA_BROKERS: 'kafka-without-port' }),
+    );
+    expect(service.code).toBe(78);
+    expect(service.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^accounts: KAFKA_BROKERS="kafka-without-port" must be/),
+    ]);
+  });
+
+  it('brings all four services to a healthy /health, their logs prefixed by name', async () => {
+    supervisor = spawn(process.execPath, [startScript], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    supervisor.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    supervisor.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await eventually(
+      async () => {
+        for (const service of services) expect(await health(service)).toBe(200);
+      },
+      { timeoutMs: 50_000, intervalMs: 200 },
+    );
+    for (const service of services) {
+      pids.add(startedPid(service)!);
+      expect(output).toMatch(new RegExp(`^\\[${service}\\] \\{"time":`, 'm'));
+    }
+    expect(output).not.toContain(keys.admin);
+  });
+
+  it('restarts a SIGKILLed service, healthy again within 15 seconds, and logs the restart', async () => {
+    const victim = startedPid('accounts')!;
+    const mark = output.length;
+    const killedAt = Date.now();
+    process.kill(victim, 'SIGKILL');
+    await eventually(
+      async () => {
+        const replacement = startedPid('accounts', mark);
+        expect(replacement).toBeDefined();
+        expect(await health('accounts')).toBe(200);
+        pids.add(replacement!);
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(output.slice(mark)).toMatch(
+      /\[start\] accounts exited \(SIGKILL\); restarting in \d+ ms/,
+    );
+  });
+
+  it('stops every process it started on SIGINT', async () => {
+    const exited = new Promise<number | null>((resolve) => supervisor.once('exit', resolve));
+    supervisor.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect([...pids].filter(alive)).toEqual([]);
+    for (const service of services) expect(await health(service)).toBeUndefined();
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function runToExit(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stderr };
+}
