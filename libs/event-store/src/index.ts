@@ -1,3 +1,7 @@
-// The PostgreSQL event store (append with expected version, read, snapshots, outbox) arrives
-// with the accounts issue (#6); see docs/architecture.md.
-export {};
+export * from './errors';
+export * from './event-store';
+export * from './migration';
+export * from './outbox-relay';
+export * from './pool';
+export * from './transaction';
+export * from './types';
