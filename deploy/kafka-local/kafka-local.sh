@@ -142,6 +142,11 @@ format_storage() {
 }
 
 start() {
+  # Concurrent starts (several test runs, npm start beside npm test) wait for each other here,
+  # then find the broker the first one started.
+  mkdir -p "$home"
+  exec 9>"$home/start-$port.lock"
+  flock 9
   if ready; then
     log "a broker already answers on 127.0.0.1:$port; reusing it"
     return 0

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { InboundConsumer } from './inbound/inbound.consumer';
 import { IngestionStats } from './inbound/ingestion-stats';
+import { StatsController } from './inbound/stats.controller';
 import { ingestionMigrations } from './migrations';
 
 @Module({})
@@ -10,6 +11,7 @@ export class IngestionModule {
     return {
       module: IngestionModule,
       imports: [PlatformModule.forService(config, { migrations: ingestionMigrations })],
+      controllers: [StatsController],
       providers: [InboundConsumer, IngestionStats],
       exports: [IngestionStats],
     };

@@ -1,3 +1,4 @@
+import type { LedgerCommand } from '@jifen/ledger';
 import { InboundEvent } from './inbound/parse';
 import { InboundOrigin } from './inbound/reasons';
 
@@ -6,7 +7,7 @@ import { InboundOrigin } from './inbound/reasons';
  * consumer in accounts is the only writer of a member's stream. Every change to a member
  * arrives this way; `kind` says which.
  */
-export type AccountsCommandMessage = InboundCommandMessage;
+export type AccountsCommandMessage = InboundCommandMessage | LedgerCommandMessage;
 
 /** An inbound event that passed ingestion's checks, to be applied by accounts. */
 export interface InboundCommandMessage {
@@ -15,4 +16,15 @@ export interface InboundCommandMessage {
   event: InboundEvent;
   /** Where the event was read, so accounts can dead-letter it in the contract's shape. */
   origin: InboundOrigin;
+}
+
+/**
+ * A command accounts or another service issues for a member's stream (a referrer's bonus, a
+ * transfer's credit, a reservation). `commandId` is unique per command and de-duplicates it.
+ */
+export interface LedgerCommandMessage {
+  kind: 'ledger';
+  commandId: string;
+  memberId: string;
+  command: LedgerCommand;
 }

@@ -19,6 +19,8 @@ export interface BatchConsumerOptions {
   handle(messages: KafkaMessage[], context: BatchContext): Promise<void>;
   consumer?: Partial<ConsumerConfig>;
   fromBeginning?: boolean;
+  /** Called when this instance (re)joins its group: partitions may have moved. */
+  onGroupJoin?: () => void;
   /** Longest wait between attempts of a failing batch [10 s]. */
   maxBackoffMs?: number;
 }
@@ -43,6 +45,7 @@ export class BatchConsumer {
       ...options.consumer,
     });
     this.logger = this.consumer.logger();
+    if (options.onGroupJoin) this.consumer.on(this.consumer.events.GROUP_JOIN, options.onGroupJoin);
   }
 
   async start(): Promise<void> {

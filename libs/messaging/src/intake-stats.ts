@@ -5,6 +5,12 @@ export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
+/** Rows of a query, whether it came from TypeORM (an array) or pg (a result with `rows`). */
+async function select<R>(db: Queryable, sql: string, parameters?: unknown[]): Promise<R[]> {
+  const result = await db.query(sql, parameters);
+  return (Array.isArray(result) ? result : (result as { rows: R[] }).rows) as R[];
+}
+
 export type IntakeCounter = 'received' | 'forwarded' | 'applied' | 'duplicates';
 
 /**
@@ -74,10 +80,11 @@ export async function loadNextOffset(
   topic: string,
   partition: number,
 ): Promise<bigint> {
-  const rows = (await db.query(
+  const rows = await select<{ next_offset: string }>(
+    db,
     'SELECT next_offset FROM consumed_offsets WHERE topic = $1 AND partition = $2',
     [topic, partition],
-  )) as Array<{ next_offset: string }>;
+  );
   return rows.length ? BigInt(rows[0].next_offset) : -1n;
 }
 
@@ -111,11 +118,10 @@ export async function readIntakeStats(
   db: Queryable,
   done: 'forwarded' | 'applied',
 ): Promise<IntakeStats> {
-  const rows = (await db.query('SELECT event_type, counter, n FROM intake_counters')) as Array<{
-    event_type: string;
-    counter: string;
-    n: string;
-  }>;
+  const rows = await select<{ event_type: string; counter: string; n: string }>(
+    db,
+    'SELECT event_type, counter, n FROM intake_counters',
+  );
   const empty = (): CounterSet => ({ received: 0, [done]: 0, duplicates: 0, deadLettered: {} });
   const totals = empty();
   const byType: Record<string, CounterSet> = {};

@@ -1,0 +1,323 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { KafkaMessage } from 'kafkajs';
+import { Pool, PoolClient } from 'pg';
+import {
+  AccountsCommandMessage,
+  DeadLetter,
+  LedgerCommandMessage,
+  RejectionReason,
+  Topics,
+} from '@jifen/contracts';
+import {
+  EventStore,
+  ExpectedVersionConflict,
+  OutboxEntry,
+  StreamAppend,
+  withTransaction,
+} from '@jifen/event-store';
+import {
+  decide,
+  evolve,
+  LedgerCommand,
+  LedgerEvent,
+  LedgerRefusal,
+  referralBonusCommandFor,
+  receiveTransferCommandFor,
+} from '@jifen/ledger';
+import {
+  BatchConsumer,
+  BatchContext,
+  createKafka,
+  groupId,
+  loadNextOffset,
+  saveNextOffset,
+  Tally,
+  topicName,
+} from '@jifen/messaging';
+import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { toIntegrationEvent } from '../integration/integration-events';
+import {
+  LoadedMember,
+  MemberSnapshotVersion,
+  MemberStreams,
+  memberStreamId,
+} from '../members/member-streams';
+import { ACCOUNTS_POOL } from '../accounts.tokens';
+import { ProcessedCommands } from './processed-commands';
+import { toLedgerCommand } from './to-ledger-command';
+
+/** Snapshots are a cache: one is written when a stream has grown this much past the last. */
+const snapshotEvery = 100;
+
+interface Decided {
+  message: AccountsCommandMessage;
+  key: { source: string; id: string };
+}
+
+/**
+ * Applies `loyalty.internal.commands.v1` batch by batch: for each command, load the member
+ * (cache, else snapshot + events), decide with the ledger, and collect the new events. Then
+ * one transaction per batch writes every stream's events (compare-and-swap on the stream
+ * version), their integration events and follow-up commands (outbox), the dead letters
+ * (outbox, so a crash can neither lose nor add one), the processed command ids, the counters
+ * and the next offset. Only then is the Kafka offset committed.
+ */
+@Injectable()
+export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CommandsConsumer.name);
+  private consumer?: BatchConsumer;
+  private readonly members: MemberStreams;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    private readonly store: EventStore,
+    private readonly processed: ProcessedCommands,
+  ) {
+    this.members = new MemberStreams(store);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const kafka = createKafka(this.config.kafka);
+    this.consumer = new BatchConsumer({
+      kafka,
+      groupId: groupId(this.config.kafka, 'jifen-accounts'),
+      topics: [topicName(this.config.kafka, Topics.commands)],
+      handle: (messages, context) => this.handle(messages, context),
+      // Another instance may have written these members while the partition was elsewhere.
+      onGroupJoin: () => this.members.forget(),
+    });
+    await this.consumer.start();
+    this.logger.log('applying commands');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(
+    messages: KafkaMessage[],
+    { topic, partition }: BatchContext,
+  ): Promise<void> {
+    let touched: Map<string, LoadedMember>;
+    try {
+      touched = await withTransaction(this.pool, (db) =>
+        this.applyBatch(db, messages, topic, partition),
+      );
+    } catch (error) {
+      // The states the batch folded were not committed (and a version conflict means another
+      // writer): start again from the store. The batch is retried by the BatchConsumer.
+      this.members.forget();
+      if (error instanceof ExpectedVersionConflict) this.logger.warn(error.message);
+      throw error;
+    }
+    this.members.remember(touched);
+  }
+
+  private async applyBatch(
+    db: PoolClient,
+    messages: KafkaMessage[],
+    topic: string,
+    partition: number,
+  ): Promise<Map<string, LoadedMember>> {
+    const next = await loadNextOffset(db, topic, partition);
+    const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+    if (fresh.length === 0) return new Map();
+
+    const commands = fresh.map(
+      (message) => JSON.parse(message.value!.toString('utf8')) as AccountsCommandMessage,
+    );
+    const decided: Decided[] = commands.map((message) => ({ message, key: commandKey(message) }));
+    const alreadyProcessed = await this.processed.find(
+      db,
+      decided.map((d) => d.key),
+    );
+    const referrers = await this.enrolledAmong(db, commands);
+    const members = await this.members.load(
+      db,
+      commands.map((c) => c.memberId),
+    );
+
+    const tally = new Tally();
+    const newEvents = new Map<string, LedgerEvent[]>();
+    const followUps: OutboxEntry[] = [];
+    const processedNow: Array<{ source: string; id: string }> = [];
+    const failedAt = new Date().toISOString();
+
+    for (const { message, key } of decided) {
+      const inboundType = message.kind === 'inbound' ? message.event.type : undefined;
+      if (inboundType) tally.add(inboundType, 'received');
+      const seen = `${key.source}\u0000${key.id}`;
+      if (alreadyProcessed.has(seen)) {
+        if (inboundType) tally.add(inboundType, 'duplicates');
+        continue;
+      }
+      const member = members.get(message.memberId)!;
+      const command = toCommand(
+        message,
+        (referrerId) =>
+          referrers.has(referrerId) || members.get(referrerId)?.state.status === 'enrolled',
+      );
+      let events: LedgerEvent[];
+      try {
+        events = decide(command, member.state);
+      } catch (error) {
+        if (!(error instanceof LedgerRefusal)) throw error;
+        if (message.kind !== 'inbound') {
+          // A command of ours that the ledger refuses is a bug to look at, not input to retry.
+          this.logger.error(
+            `command ${message.commandId} refused: ${error.reason}: ${error.message}`,
+          );
+          alreadyProcessed.add(seen);
+          processedNow.push(key);
+          continue;
+        }
+        tally.add(inboundType, `dead_lettered:${error.reason as RejectionReason}`);
+        followUps.push(deadLetterEntry(message, error, failedAt));
+        continue;
+      }
+      alreadyProcessed.add(seen);
+      processedNow.push(key);
+      if (inboundType) tally.add(inboundType, 'applied');
+      if (events.length === 0) continue;
+      member.state = events.reduce(evolve, member.state);
+      newEvents.set(message.memberId, [...(newEvents.get(message.memberId) ?? []), ...events]);
+      followUps.push(...events.flatMap((event) => followUpCommands(message.memberId, event)));
+    }
+
+    const appends: StreamAppend<LedgerEvent>[] = [...newEvents].map(([memberId, events]) => ({
+      streamId: memberStreamId(memberId),
+      expectedVersion: members.get(memberId)!.version,
+      events,
+    }));
+    await this.store.appendMany(db, appends, {
+      outbox: (event) => {
+        const memberId = event.streamId.slice('member-'.length);
+        const integration = toIntegrationEvent(
+          memberId,
+          event.streamPosition,
+          event as unknown as LedgerEvent,
+        );
+        return (
+          integration && {
+            topic: Topics.accountsEvents,
+            key: memberId,
+            type: integration.type,
+            payload: integration,
+          }
+        );
+      },
+    });
+    await this.store.enqueue(db, followUps);
+    await this.processed.insert(db, processedNow);
+    await tally.saveTo(db);
+    await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+
+    const snapshots = [];
+    for (const [memberId, events] of newEvents) {
+      const member = members.get(memberId)!;
+      member.version += events.length;
+      if (member.version - member.snapshotAt >= snapshotEvery) {
+        snapshots.push({
+          streamId: memberStreamId(memberId),
+          streamPosition: member.version,
+          schemaVersion: MemberSnapshotVersion,
+          state: member.state,
+        });
+        member.snapshotAt = member.version;
+      }
+    }
+    await this.store.saveSnapshots(db, snapshots);
+    return members;
+  }
+
+  /** Which referrers named in the batch are enrolled members (their streams exist). */
+  private async enrolledAmong(
+    db: PoolClient,
+    commands: AccountsCommandMessage[],
+  ): Promise<Set<string>> {
+    const referrerIds = commands.flatMap((c) =>
+      c.kind === 'inbound' && c.event.type === 'member.signed_up' && c.event.data.referrerId
+        ? [c.event.data.referrerId]
+        : [],
+    );
+    if (referrerIds.length === 0) return new Set();
+    const { rows } = await db.query<{ stream_id: string }>(
+      'SELECT stream_id FROM messages WHERE stream_id = ANY($1::text[]) AND stream_position = 1',
+      [referrerIds.map(memberStreamId)],
+    );
+    return new Set(rows.map((row) => row.stream_id.slice('member-'.length)));
+  }
+}
+
+function commandKey(message: AccountsCommandMessage): { source: string; id: string } {
+  return message.kind === 'inbound'
+    ? { source: message.event.source, id: message.event.id }
+    : { source: 'jifen', id: message.commandId };
+}
+
+function toCommand(
+  message: AccountsCommandMessage,
+  referrerEnrolled: (id: string) => boolean,
+): LedgerCommand {
+  return message.kind === 'inbound'
+    ? toLedgerCommand(message.event, referrerEnrolled)
+    : message.command;
+}
+
+/** Commands for other members' streams that an event calls for, sent through the outbox. */
+function followUpCommands(memberId: string, event: LedgerEvent): OutboxEntry[] {
+  let message: LedgerCommandMessage | undefined;
+  if (event.type === 'ReferrerBonusDue') {
+    const command = referralBonusCommandFor(event);
+    message = {
+      kind: 'ledger',
+      commandId: `referral/${event.data.refereeId}/${event.data.trigger}`,
+      memberId: command.memberId,
+      command,
+    };
+  } else if (event.type === 'PointsTransferredOut') {
+    const command = receiveTransferCommandFor(memberId, event);
+    message = {
+      kind: 'ledger',
+      commandId: `transfer-in/${event.data.transferId}`,
+      memberId: command.memberId,
+      command,
+    };
+  }
+  return message
+    ? [
+        {
+          topic: Topics.commands,
+          key: message.memberId,
+          type: message.command.type,
+          payload: message,
+        },
+      ]
+    : [];
+}
+
+function deadLetterEntry(
+  message: Extract<AccountsCommandMessage, { kind: 'inbound' }>,
+  refusal: LedgerRefusal,
+  failedAt: string,
+): OutboxEntry {
+  const deadLetter: DeadLetter = {
+    ...message.origin,
+    reason: refusal.reason as RejectionReason,
+    detail: refusal.message,
+    failedAt,
+  };
+  return {
+    topic: Topics.inboundDlq,
+    key: message.origin.key ?? message.memberId,
+    type: 'dead_letter',
+    payload: deadLetter,
+  };
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { Queryable } from '@jifen/event-store';
+
+export interface CommandKey {
+  source: string;
+  id: string;
+}
+
+/**
+ * The commands accounts has applied, by `source` + `id` (inbound events) or command id
+ * (internal commands), written in the batch transaction with their effects: the guard that
+ * makes a redelivered command change nothing. Dead-lettered commands are not recorded, so a
+ * fixed event can be replayed.
+ */
+@Injectable()
+export class ProcessedCommands {
+  /** The keys among `keys` already applied, as `source\0id`. */
+  async find(db: Queryable, keys: CommandKey[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const { rows } = await db.query<{ source: string; event_id: string }>(
+      `SELECT p.source, p.event_id FROM processed_commands p
+       JOIN unnest($1::text[], $2::text[]) AS k(source, event_id)
+         ON p.source = k.source AND p.event_id = k.event_id`,
+      [keys.map((k) => k.source), keys.map((k) => k.id)],
+    );
+    return new Set(rows.map((row) => `${row.source}\u0000${row.event_id}`));
+  }
+
+  async insert(db: Queryable, keys: CommandKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await db.query(
+      `INSERT INTO processed_commands (source, event_id)
+       SELECT * FROM unnest($1::text[], $2::text[])`,
+      [keys.map((k) => k.source), keys.map((k) => k.id)],
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { evolve, initialState, LedgerEvent, MemberState } from '@jifen/ledger';
+import { EventStore, Queryable } from '@jifen/event-store';
+
+export const memberStreamId = (memberId: string) => `member-${memberId}`;
+
+/** Bump when MemberState's shape changes: older snapshots are then ignored and rebuilt. */
+export const MemberSnapshotVersion = 1;
+
+export interface LoadedMember {
+  state: MemberState;
+  /** The stream's version the state was folded to: the expected version of the next append. */
+  version: number;
+  /** The stream position of the last snapshot saved. */
+  snapshotAt: number;
+}
+
+/**
+ * Member states for the commands consumer: a bounded cache in front of the event store. The
+ * consumer of a partition is the only writer of its members' streams, so a cached state stays
+ * true while the partition is owned; the cache is dropped on every rebalance, and an append
+ * that finds another version (ExpectedVersionConflict) drops the entries concerned.
+ */
+export class MemberStreams {
+  private readonly cache = new Map<string, LoadedMember>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly capacity = 50_000,
+  ) {}
+
+  async load(db: Queryable, memberIds: Iterable<string>): Promise<Map<string, LoadedMember>> {
+    const found = new Map<string, LoadedMember>();
+    const missing: string[] = [];
+    for (const memberId of new Set(memberIds)) {
+      const cached = this.cache.get(memberId);
+      if (cached) found.set(memberId, cached);
+      else missing.push(memberId);
+    }
+    await Promise.all(
+      missing.map(async (memberId) => {
+        const { state, version, fromSnapshot } = await this.store.aggregateStream<
+          MemberState,
+          LedgerEvent
+        >(db, memberStreamId(memberId), {
+          initialState,
+          evolve,
+          snapshotSchemaVersion: MemberSnapshotVersion,
+        });
+        found.set(memberId, { state, version, snapshotAt: fromSnapshot });
+      }),
+    );
+    return found;
+  }
+
+  /** After a commit: the states the batch produced. */
+  remember(members: Map<string, LoadedMember>): void {
+    for (const [memberId, loaded] of members) {
+      this.cache.delete(memberId);
+      this.cache.set(memberId, loaded);
+    }
+    // Oldest first: Map keeps insertion order, and remembering re-inserts.
+    for (const memberId of this.cache.keys()) {
+      if (this.cache.size <= this.capacity) break;
+      this.cache.delete(memberId);
+    }
+  }
+
+  forget(memberIds?: Iterable<string>): void {
+    if (!memberIds) return this.cache.clear();
+    for (const memberId of memberIds) this.cache.delete(memberId);
+  }
+}

@@ -1,0 +1,89 @@
+import { Controller, DefaultValuePipe, Get, Inject, Param, Query } from '@nestjs/common';
+import { Pool } from 'pg';
+import { EventStore } from '@jifen/event-store';
+import {
+  ENTRY_KIND,
+  evolve,
+  initialState,
+  LedgerEntry,
+  LedgerEvent,
+  MemberState,
+  MemberView,
+  memberView,
+  toLedgerEntry,
+} from '@jifen/ledger';
+import { ApiError, Roles } from '@jifen/platform';
+import { ACCOUNTS_POOL } from '../accounts.tokens';
+import { MemberSnapshotVersion, memberStreamId } from './member-streams';
+
+const entryTypes = Object.keys(ENTRY_KIND);
+
+/** A member's points as of the request, and their ledger (CONTRACT.md section 7). */
+@Controller('members')
+export class MembersController {
+  constructor(
+    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    private readonly store: EventStore,
+  ) {}
+
+  @Get(':memberId')
+  @Roles('member-app', 'admin')
+  async member(@Param('memberId') memberId: string): Promise<MemberView> {
+    const { state } = await this.store.aggregateStream<MemberState, LedgerEvent>(
+      this.pool,
+      memberStreamId(memberId),
+      { initialState, evolve, snapshotSchemaVersion: MemberSnapshotVersion },
+    );
+    const view = memberView(state, new Date().toISOString());
+    if (!view) throw unknownMember(memberId);
+    return view;
+  }
+
+  @Get(':memberId/ledger')
+  @Roles('member-app', 'admin')
+  async ledger(
+    @Param('memberId') memberId: string,
+    @Query('limit', new DefaultValuePipe('50')) limitText: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<{ entries: LedgerEntry[]; nextCursor: string | null }> {
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 500) {
+      throw new ApiError(400, 'invalid', 'limit must be an integer from 1 to 500');
+    }
+    if (cursor !== undefined && !/^[1-9]\d{0,15}$/.test(cursor)) {
+      throw new ApiError(
+        400,
+        'invalid',
+        'cursor must be a value of nextCursor from an earlier page',
+      );
+    }
+    const streamId = memberStreamId(memberId);
+    // Newest first; the cursor is the stream position below which the next page starts.
+    const { rows } = await this.pool.query<{
+      stream_position: string;
+      type: string;
+      data: unknown;
+    }>(
+      `SELECT stream_position::text, type, data FROM messages
+       WHERE stream_id = $1 AND stream_position < $2 AND type = ANY($3::text[])
+       ORDER BY stream_position DESC LIMIT $4`,
+      [streamId, cursor ?? Number.MAX_SAFE_INTEGER, entryTypes, limit + 1],
+    );
+    if (
+      rows.length === 0 &&
+      cursor === undefined &&
+      (await this.store.streamVersion(this.pool, streamId)) === 0
+    ) {
+      throw unknownMember(memberId);
+    }
+    const page = rows.slice(0, limit);
+    return {
+      entries: page.map((row) => toLedgerEntry({ type: row.type, data: row.data } as LedgerEvent)!),
+      nextCursor: rows.length > limit ? page[page.length - 1].stream_position : null,
+    };
+  }
+}
+
+function unknownMember(memberId: string): ApiError {
+  return new ApiError(404, 'unknown_member', `no member "${memberId}" is enrolled`);
+}
