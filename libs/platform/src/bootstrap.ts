@@ -57,6 +57,8 @@ export async function bootstrapService(
   rootModule: (config: ServiceConfig) => DynamicModule,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<INestApplication | undefined> {
+  // kafkajs' one-time notice about its v2 partitioner says nothing an operator can act on.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const bootLogger = new JsonLogger(service, env.LOG_LEVEL === 'debug' ? 'debug' : 'info');
   try {
     const config = serviceConfigFromEnv(service, env);
