@@ -7,6 +7,15 @@ export interface BatchContext {
   heartbeat(): Promise<void>;
 }
 
+export interface BatchDone {
+  topic: string;
+  partition: number;
+  size: number;
+  /** Messages between the batch's end and the partition's high watermark. */
+  lag: number;
+  durationMs: number;
+}
+
 export interface BatchConsumerOptions {
   kafka: Kafka;
   groupId: string;
@@ -19,6 +28,8 @@ export interface BatchConsumerOptions {
   handle(messages: KafkaMessage[], context: BatchContext): Promise<void>;
   consumer?: Partial<ConsumerConfig>;
   fromBeginning?: boolean;
+  /** After each batch is applied and its offset committed (metrics). */
+  onBatchDone?: (done: BatchDone) => void;
   /** Called when this instance (re)joins its group: partitions may have moved. */
   onGroupJoin?: () => void;
   /** Longest wait between attempts of a failing batch [10 s]. */
@@ -68,6 +79,7 @@ export class BatchConsumer {
       }) => {
         if (batch.messages.length === 0) return;
         const context = { topic: batch.topic, partition: batch.partition, heartbeat };
+        const started = Date.now();
         for (let attempt = 0; ; attempt++) {
           if (!isRunning() || isStale()) return;
           try {
@@ -88,6 +100,13 @@ export class BatchConsumer {
         }
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary();
+        this.options.onBatchDone?.({
+          topic: batch.topic,
+          partition: batch.partition,
+          size: batch.messages.length,
+          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)),
+          durationMs: Date.now() - started,
+        });
       },
     });
   }

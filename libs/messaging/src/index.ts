@@ -3,3 +3,4 @@ export * from './health';
 export * from './kafka';
 export * from './topics';
 export * from './intake-stats';
+export * from './intake-metrics';

@@ -35,14 +35,21 @@ export class Tally {
     return this.counts.size;
   }
 
+  /** Per event type (`''` for the totals) and counter. */
+  *entries(): IterableIterator<{ eventType: string; counter: string; n: number }> {
+    for (const [key, n] of this.counts) {
+      const [eventType, counter] = key.split('\u0000');
+      yield { eventType, counter, n };
+    }
+  }
+
   async saveTo(db: Queryable): Promise<void> {
     if (this.counts.size === 0) return;
     const types: string[] = [];
     const counters: string[] = [];
     const ns: number[] = [];
-    for (const [key, n] of this.counts) {
-      const [type, counter] = key.split('\u0000');
-      types.push(type);
+    for (const { eventType, counter, n } of this.entries()) {
+      types.push(eventType);
       counters.push(counter);
       ns.push(n);
     }

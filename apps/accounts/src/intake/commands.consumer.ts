@@ -35,12 +35,14 @@ import {
   BatchContext,
   createKafka,
   groupId,
+  IntakeMetrics,
   loadNextOffset,
   saveNextOffset,
   Tally,
   topicName,
 } from '@jifen/messaging';
-import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { Registry } from 'prom-client';
 import { toIntegrationEvent } from '../integration/integration-events';
 import {
   LoadedMember,
@@ -73,14 +75,17 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(CommandsConsumer.name);
   private consumer?: BatchConsumer;
   private readonly members: MemberStreams;
+  private readonly metrics: IntakeMetrics;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly processed: ProcessedCommands,
+    @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.members = new MemberStreams(store);
+    this.metrics = new IntakeMetrics(registry);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -90,6 +95,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       groupId: groupId(this.config.kafka, 'jifen-accounts'),
       topics: [topicName(this.config.kafka, Topics.commands)],
       handle: (messages, context) => this.handle(messages, context),
+      onBatchDone: (done) => this.metrics.batchDone(done),
       // Another instance may have written these members while the partition was elsewhere.
       onGroupJoin: () => this.members.forget(),
     });
@@ -105,9 +111,9 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     messages: KafkaMessage[],
     { topic, partition }: BatchContext,
   ): Promise<void> {
-    let touched: Map<string, LoadedMember>;
+    let applied: { members: Map<string, LoadedMember>; tally: Tally };
     try {
-      touched = await withTransaction(this.pool, (db) =>
+      applied = await withTransaction(this.pool, (db) =>
         this.applyBatch(db, messages, topic, partition),
       );
     } catch (error) {
@@ -117,7 +123,8 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       if (error instanceof ExpectedVersionConflict) this.logger.warn(error.message);
       throw error;
     }
-    this.members.remember(touched);
+    this.members.remember(applied.members);
+    this.metrics.count(applied.tally);
   }
 
   private async applyBatch(
@@ -125,10 +132,11 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     messages: KafkaMessage[],
     topic: string,
     partition: number,
-  ): Promise<Map<string, LoadedMember>> {
+  ): Promise<{ members: Map<string, LoadedMember>; tally: Tally }> {
+    const tally = new Tally();
     const next = await loadNextOffset(db, topic, partition);
     const fresh = messages.filter((message) => BigInt(message.offset) >= next);
-    if (fresh.length === 0) return new Map();
+    if (fresh.length === 0) return { members: new Map(), tally };
 
     const commands = fresh.map(
       (message) => JSON.parse(message.value!.toString('utf8')) as AccountsCommandMessage,
@@ -144,7 +152,6 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       commands.map((c) => c.memberId),
     );
 
-    const tally = new Tally();
     const newEvents = new Map<string, LedgerEvent[]>();
     const followUps: OutboxEntry[] = [];
     const processedNow: Array<{ source: string; id: string }> = [];
@@ -234,7 +241,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     await this.store.saveSnapshots(db, snapshots);
-    return members;
+    return { members, tally };
   }
 
   /** Which referrers named in the batch are enrolled members (their streams exist). */

@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { CompressionTypes, KafkaMessage, Message, Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Topics } from '@jifen/contracts';
 import {
@@ -13,12 +14,13 @@ import {
   BatchContext,
   createKafka,
   groupId,
+  IntakeMetrics,
   loadNextOffset,
   saveNextOffset,
   Tally,
   topicName,
 } from '@jifen/messaging';
-import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { route } from './route';
 
 /**
@@ -36,11 +38,14 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   private producer?: Producer;
   private readonly commandsTopic: string;
   private readonly dlqTopic: string;
+  private readonly metrics: IntakeMetrics;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     private readonly dataSource: DataSource,
+    @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
+    this.metrics = new IntakeMetrics(registry);
     this.commandsTopic = topicName(config.kafka, Topics.commands);
     this.dlqTopic = topicName(config.kafka, Topics.inboundDlq);
   }
@@ -54,6 +59,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       groupId: groupId(this.config.kafka, 'jifen-ingestion'),
       topics: [topicName(this.config.kafka, Topics.inbound)],
       handle: (messages, context) => this.handle(messages, context),
+      onBatchDone: (done) => this.metrics.batchDone(done),
     });
     await this.consumer.start();
     this.logger.log('consuming inbound events');
@@ -99,5 +105,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       await tally.saveTo(manager);
       await saveNextOffset(manager, topic, partition, last + 1n);
     });
+    this.metrics.count(tally);
+    this.metrics.count(tally);
   }
 }
