@@ -33,8 +33,29 @@ const services: Record<
   ServiceName,
   { module: (config: ServiceConfig) => DynamicModule; endpoints: MatrixEndpoint[] }
 > = {
-  ingestion: { module: (c) => IngestionModule.forRoot(c), endpoints: [...platform] },
-  accounts: { module: (c) => AccountsModule.forRoot(c), endpoints: [...platform] },
+  ingestion: {
+    module: (c) => IngestionModule.forRoot(c),
+    endpoints: [...platform, { method: 'GET', path: '/stats', allowed: ['admin', 'analyst'] }],
+  },
+  accounts: {
+    module: (c) => AccountsModule.forRoot(c),
+    endpoints: [
+      ...platform,
+      { method: 'GET', path: '/stats', allowed: ['admin', 'analyst'] },
+      {
+        method: 'GET',
+        path: '/members/m-matrix',
+        route: '/members/:memberId',
+        allowed: ['member-app', 'admin'],
+      },
+      {
+        method: 'GET',
+        path: '/members/m-matrix/ledger',
+        route: '/members/:memberId/ledger',
+        allowed: ['member-app', 'admin'],
+      },
+    ],
+  },
   redemption: { module: (c) => RedemptionModule.forRoot(c), endpoints: [...platform] },
   analytics: { module: (c) => AnalyticsModule.forRoot(c), endpoints: [...platform] },
 };
