@@ -1,12 +1,14 @@
 import { Body, Controller, INestApplication, Module, Post } from '@nestjs/common';
+import { ConfigResourceTypes } from 'kafkajs';
 import { Topics } from '@jifen/contracts';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { createTestContext, eventually, matrixKeys, TcpProxy, TestContext } from '@jifen/testing';
 import { Roles } from './auth';
-import { createServiceApp } from './bootstrap';
+import { createServiceApp, ensureServiceTopics } from './bootstrap';
 import { serviceConfigFromEnv } from './config';
 import { JsonLogger } from './logger';
+import { HealthService } from './health';
 import { PlatformModule } from './platform.module';
 
 class Recipient {
@@ -175,5 +177,57 @@ describe('the platform shell over HTTP', () => {
       path: '/admin/config',
       status: 200,
     });
+  });
+
+  it('reports unavailable until the application listens', async () => {
+    const config = serviceConfigFromEnv('redemption', ctx.env({ JIFEN_API_KEYS: keys.env }));
+    const early = await createServiceApp(
+      PlatformModule.forService(config, { migrations: [] }),
+      config,
+      { logger: false },
+    );
+    try {
+      await early.init();
+      const report = await early.get(HealthService).report();
+      expect(report).toMatchObject({
+        status: 'unavailable',
+        checks: { started: { status: 'down', detail: 'starting' }, kafka: { status: 'up' } },
+      });
+    } finally {
+      await early.close();
+    }
+  });
+
+  it("creates the contract's topics under KAFKA_TOPIC_PREFIX at start, idempotently when services race", async () => {
+    const prefix = `${ctx.topicPrefix}start.`;
+    const config = serviceConfigFromEnv('ingestion', ctx.env({ KAFKA_TOPIC_PREFIX: prefix }));
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    try {
+      const created = await Promise.all([ensureServiceTopics(config), ensureServiceTopics(config)]);
+      expect(new Set(created.flat()).size).toBe(Object.values(Topics).length);
+      expect(await ensureServiceTopics(config)).toEqual([]);
+
+      const metadata = await admin.fetchTopicMetadata({ topics: [`${prefix}${Topics.inbound}`] });
+      expect(metadata.topics[0].partitions).toHaveLength(12);
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [Topics.accountsEvents, Topics.inboundDlq].map((topic) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: `${prefix}${topic}`,
+          configNames: ['retention.ms', 'max.message.bytes'],
+        })),
+      });
+      const value = (topic: string, name: string) =>
+        described.resources
+          .find((r) => r.resourceName === `${prefix}${topic}`)!
+          .configEntries.find((e) => e.configName === name)!.configValue;
+      expect(value(Topics.accountsEvents, 'retention.ms')).toBe('-1');
+      expect(value(Topics.inboundDlq, 'max.message.bytes')).toBe(String(2 * 1024 * 1024));
+    } finally {
+      const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (ours.length > 0) await admin.deleteTopics({ topics: ours });
+      await admin.disconnect();
+    }
   });
 });
