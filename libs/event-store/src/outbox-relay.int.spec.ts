@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Producer } from 'kafkajs';
+import { Topics } from '@jifen/contracts';
+import { createTestContext, eventually, TestContext } from '@jifen/testing';
+import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
+import { numbered, openTestStore, TestStore } from './test-support';
+import { OutboxMapper, Queryable } from './types';
+
+interface Received {
+  partition: number;
+  key: string;
+  eventId: string;
+  outboxPosition: number;
+  payload: { eventId: string; streamPosition: number };
+}
+
+let ctx: TestContext;
+let db: TestStore;
+let consumer: Consumer;
+const received: Received[] = [];
+const relays: OutboxRelay[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext({ topics: [Topics.accountsEvents] });
+  db = await openTestStore(ctx.databaseUrl, `${ctx.schemaPrefix}accounts`);
+  consumer = ctx.kafka.consumer({ groupId: `${ctx.topicPrefix}relay-spec` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: ctx.topic(Topics.accountsEvents), fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      received.push({
+        partition,
+        key: String(message.key),
+        eventId: String(message.headers?.['event-id']),
+        outboxPosition: Number(String(message.headers?.['outbox-position'])),
+        payload: JSON.parse(String(message.value)),
+      });
+    },
+  });
+});
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+});
+afterAll(async () => {
+  await consumer?.disconnect();
+  await db?.close();
+  await ctx?.dispose();
+});
+
+const member = () => `m-${randomUUID()}`;
+
+/** Integration events keyed by member id (the stream is `member-<id>` or `redemption-...`). */
+const toOutbox =
+  (memberId: string): OutboxMapper =>
+  (event) => ({
+    id: event.id,
+    topic: Topics.accountsEvents,
+    key: memberId,
+    type: 'numbered.v1',
+    payload: { eventId: event.id, streamPosition: event.streamPosition },
+    streamId: event.streamId,
+    streamPosition: event.streamPosition,
+  });
+
+function startRelay(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  const relay = new OutboxRelay({
+    pool: db.pool,
+    producer: ctx.producer,
+    schema: db.schema,
+    topicPrefix: ctx.topicPrefix,
+    batchSize: 4,
+    pollIntervalMs: 250,
+    lockRetryMs: 200,
+    backoff: { initialMs: 50, maxMs: 500 },
+    ...options,
+  });
+  relays.push(relay);
+  relay.start();
+  return relay;
+}
+
+async function appendFor(
+  db_: Queryable,
+  memberId: string,
+  streamId: string,
+  version: number,
+  count: number,
+) {
+  return db.store.append(db_, streamId, version, numbered(count, version + 1), {
+    outbox: toOutbox(memberId),
+  });
+}
+
+/** The outbox in the relay's order: (writing transaction, position). */
+async function outboxOrder(keys: string[]): Promise<number[]> {
+  const { rows } = await db.pool.query<{ position: string }>(
+    `SELECT position::text FROM "${db.schema}".outbox WHERE key = ANY($1)
+     ORDER BY transaction_id, position`,
+    [keys],
+  );
+  return rows.map((row) => Number(row.position));
+}
+
+function receivedFor(keys: string[]): Received[] {
+  return received.filter((message) => keys.includes(message.key));
+}
+
+it('publishes in transaction order and waits for a transaction held open, never skipping it', async () => {
+  const [a, b, c] = [member(), member(), member()];
+  startRelay();
+  const held = await db.pool.connect();
+  try {
+    await held.query('BEGIN');
+    await appendFor(held, a, `member-${a}`, 0, 2);
+    // Committed after the held transaction began: b, c, and another stream keyed by a.
+    await appendFor(db.pool, b, `member-${b}`, 0, 3);
+    await appendFor(db.pool, c, `member-${c}`, 0, 3);
+    await appendFor(db.pool, a, `redemption-${randomUUID()}`, 0, 1);
+    await appendFor(db.pool, b, `member-${b}`, 3, 2);
+
+    // Give the relay several polls (and the commits' NOTIFYs): none of it may go out yet.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(receivedFor([a, b, c])).toEqual([]);
+    await held.query('COMMIT');
+  } finally {
+    held.release();
+  }
+
+  const order = await outboxOrder([a, b, c]);
+  const messages = await eventually(() => {
+    const got = receivedFor([a, b, c]);
+    expect(got).toHaveLength(11);
+    return got;
+  });
+  // Each partition received its messages in the relay's order; nothing twice, nothing missing.
+  for (const partition of new Set(messages.map((m) => m.partition))) {
+    const positions = messages
+      .filter((m) => m.partition === partition)
+      .map((m) => m.outboxPosition);
+    expect(positions).toEqual(order.filter((position) => positions.includes(position)));
+  }
+  expect(new Set(messages.map((m) => m.eventId)).size).toBe(11);
+  // The held transaction's events come first for its member, though others committed first.
+  expect(messages.filter((m) => m.key === a).map((m) => m.payload.streamPosition)).toEqual([
+    1, 2, 1,
+  ]);
+  expect(messages.filter((m) => m.key === b).map((m) => m.payload.streamPosition)).toEqual([
+    1, 2, 3, 4, 5,
+  ]);
+});
+
+it('re-publishes a batch when the relay dies between publishing and recording it', async () => {
+  const memberId = member();
+  let killed = 0;
+  // The real producer; once Kafka has acknowledged this member's first batch, the relay's
+  // database session is terminated, as when its process dies before the checkpoint update.
+  const producer = new Proxy(ctx.producer, {
+    get(target, property, receiver) {
+      if (property !== 'sendBatch') return Reflect.get(target, property, receiver);
+      return async (batch: Parameters<Producer['sendBatch']>[0]) => {
+        const result = await target.sendBatch(batch);
+        const ours = batch.topicMessages?.some((t) => t.messages.some((m) => m.key === memberId));
+        if (ours && killed === 0) {
+          killed += 1;
+          await db.pool.query('SELECT pg_terminate_backend($1)', [relay.status.backendPid]);
+        }
+        return result;
+      };
+    },
+  });
+  await appendFor(db.pool, memberId, `member-${memberId}`, 0, 6);
+  const relay = startRelay({ producer, batchSize: 4 });
+
+  const messages = await eventually(() => {
+    const got = receivedFor([memberId]);
+    expect(new Set(got.map((m) => m.eventId)).size).toBe(6);
+    return got;
+  });
+  expect(killed).toBe(1);
+  expect(relay.status.lastError).toBeDefined(); // the checkpoint update failed
+  // At least once: the first batch went out twice, with the same event ids.
+  const positions = messages.map((m) => m.payload.streamPosition);
+  expect(positions).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 5, 6]);
+  const firstIds = messages.slice(0, 4).map((m) => m.eventId);
+  expect(messages.slice(4, 8).map((m) => m.eventId)).toEqual(firstIds);
+});
+
+it('runs one active relay per schema; a standby takes over from the checkpoint', async () => {
+  const memberId = member();
+  const first = startRelay();
+  const second = startRelay();
+  await eventually(() =>
+    expect([first.status.active, second.status.active].sort()).toEqual([false, true]),
+  );
+  const [active, standby] = first.status.active ? [first, second] : [second, first];
+
+  await appendFor(db.pool, memberId, `member-${memberId}`, 0, 5);
+  await eventually(() => expect(receivedFor([memberId])).toHaveLength(5));
+  expect(standby.status.active).toBe(false);
+
+  await active.stop();
+  await eventually(() => expect(standby.status.active).toBe(true));
+  await appendFor(db.pool, memberId, `member-${memberId}`, 5, 3);
+  const messages = await eventually(() => {
+    const got = receivedFor([memberId]);
+    expect(got).toHaveLength(8);
+    return got;
+  });
+  expect(messages.map((m) => m.payload.streamPosition)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+it('is woken by NOTIFY at commit rather than waiting for its next poll', async () => {
+  const memberId = member();
+  const relay = startRelay({ pollIntervalMs: 60_000 });
+  await eventually(() => expect(relay.status.active).toBe(true));
+  // Let it drain whatever is there and go to sleep for a minute.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const started = Date.now();
+  await appendFor(db.pool, memberId, `member-${memberId}`, 0, 1);
+  await eventually(() => expect(receivedFor([memberId])).toHaveLength(1));
+  expect(Date.now() - started).toBeLessThan(5_000);
+});
