@@ -12,6 +12,8 @@ import {
   TestContext,
   TopicReader,
 } from '@jifen/testing';
+import { Pool } from 'pg';
+import { replayDeadLetters } from '../apps/ingestion/src/dlq/replay';
 import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 import { AccountsModule } from '../apps/accounts/src/accounts.module';
 
@@ -189,6 +191,65 @@ describe('inbound events applied once by accounts, or dead-lettered with a reaso
       applied: 3,
       duplicates: 2,
     });
+  });
+
+  it('exposes the same counters and the consumer lag per partition on /metrics', async () => {
+    const text = await (await fetch(`${urls.accounts}/metrics`)).text();
+    expect(text).toMatch(
+      /jifen_intake_messages_total\{event_type="purchase.completed",outcome="duplicates",reason="",service="accounts"\} 2\n/,
+    );
+    expect(text).toMatch(
+      /jifen_intake_messages_total\{event_type="member.checked_in",outcome="dead_lettered",reason="unknown_member",service="accounts"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /jifen_consumer_lag_messages\{topic="[^"]+loyalty.internal.commands.v1",partition="\d+",service="accounts"\} \d+/,
+    );
+    const ingestion = await (await fetch(`${urls.ingestion}/metrics`)).text();
+    expect(ingestion).toMatch(
+      /jifen_intake_messages_total\{event_type="purchase.completed",outcome="forwarded",reason="",service="ingestion"\} \d+/,
+    );
+  });
+
+  it('replays a dead letter once its cause is fixed, and only once', async () => {
+    const memberId = randomMemberId();
+    await publish(cloudEvent('member.checked_in', { memberId }));
+    await eventually(() =>
+      expect(
+        dlq.messages.filter((m) => m.key === memberId).map((m) => m.json<DeadLetter>().reason),
+      ).toEqual(['unknown_member']),
+    );
+    // The cause, fixed: the member signs up.
+    await publish(cloudEvent('member.signed_up', { memberId }));
+    await eventually(async () => expect(await balanceOf(memberId)).toBe(50));
+
+    const pool = new Pool({
+      connectionString: ctx.databaseUrl,
+      options: `-c search_path=${ctx.schemaPrefix}ingestion`,
+    });
+    try {
+      const replay = () =>
+        replayDeadLetters({
+          kafka: ctx.kafka,
+          pool,
+          topicPrefix: ctx.topicPrefix,
+          reasons: ['unknown_member'],
+        });
+      const first = await replay();
+      expect(first).toMatchObject({ matched: 2, replayed: 2, alreadyReplayed: 0 });
+      // The check-in now applies: 5 points. The other unknown_member record (a stranger who
+      // never enrolled) is dead-lettered again.
+      await eventually(async () => expect(await balanceOf(memberId)).toBe(55));
+      await eventually(() =>
+        expect(dlq.messages.filter((m) => m.key === memberId)).toHaveLength(1),
+      );
+
+      const second = await replay();
+      expect(second).toMatchObject({ replayed: 1, alreadyReplayed: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await balanceOf(memberId)).toBe(55);
+    } finally {
+      await pool.end();
+    }
   });
 });
 
