@@ -9,6 +9,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Observable, throwError } from 'rxjs';
 import { currentCorrelationId } from './correlation';
 
 /** Every 4xx/5xx body: a machine-readable `reason`, a sentence for people, the correlation id. */
@@ -51,7 +52,9 @@ const reasonByStatus: Record<number, string> = {
 export class PlatformExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Outside HTTP (a Nest microservice handler) the error goes back to its transport as is.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const response = host.switchToHttp().getResponse<ServerResponse>();
     const { status, reason, detail } = this.describe(exception);
     if (status >= 500)
