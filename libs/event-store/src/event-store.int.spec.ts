@@ -80,6 +80,44 @@ describe('append and read', () => {
     expect(await store.streamVersion(pool, a)).toBe(2);
   });
 
+  it('appends a Kafka-batch-sized set of streams with their outbox rows in one statement', async () => {
+    const { store, pool, schema } = db;
+    const ids = Array.from({ length: 500 }, stream);
+    const results = await withTransaction(pool, (client) =>
+      store.appendMany(
+        client,
+        ids.map((streamId) => ({ streamId, expectedVersion: 0, events: numbered(2) })),
+        {
+          metadata: { correlationId: 'batch-1' },
+          outbox: (event) => ({
+            id: event.id,
+            topic: Topics.accountsEvents,
+            key: event.streamId,
+            type: 'numbered.v1',
+            payload: event.data,
+          }),
+        },
+      ),
+    );
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual(ids.map(() => 2));
+    const globals = results.flatMap((r) => r.events.map((e) => e.globalPosition));
+    expect(globals).toEqual([...globals].sort((x, y) => x - y)); // input order
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE key = ANY($1)`,
+      [ids],
+    );
+    expect(rows[0].n).toBe(1000);
+    const tails = await store.readStreams(
+      pool,
+      ids.slice(0, 3).map((streamId) => ({ streamId, fromPosition: 2 })),
+    );
+    expect([...tails.values()].map((events) => events.map((e) => e.streamPosition))).toEqual([
+      [2],
+      [2],
+      [2],
+    ]);
+  });
+
   it('writes outbox rows in the same statement, and they roll back with the events', async () => {
     const { store, pool, schema } = db;
     const id = stream();

@@ -111,7 +111,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.state.running) {
       try {
-        if (!this.session && !(await this.becomeActive())) {
+        if (!this.state.active && !(await this.becomeActive())) {
           await this.sleep(this.settings.lockRetryMs);
           continue;
         }
@@ -130,46 +130,46 @@ export class OutboxRelay {
     this.endSession();
   }
 
+  /**
+   * Takes the lock on the relay's own connection (opened once and kept while on standby, so a
+   * standby does not reconnect at every try), then listens for commits.
+   */
   private async becomeActive(): Promise<boolean> {
-    const client = await this.options.pool.connect();
-    const session = { client, pid: 0, broken: undefined as Error | undefined };
-    // An idle checked-out client that loses its connection emits 'error'; without a listener
-    // that would crash the process.
-    client.on('error', (error) => {
-      session.broken = error;
-      this.wakeUp();
-    });
-    try {
-      const { rows } = await client.query<{ locked: boolean; pid: number }>(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked, pg_backend_pid() AS pid',
-        [`outbox-relay:${this.options.schema}:${this.name}`],
-      );
-      if (!rows[0].locked) {
-        client.release(true);
-        return false;
-      }
-      session.pid = rows[0].pid;
-      this.session = session;
+    if (!this.session) {
+      const client = await this.options.pool.connect();
+      const session = { client, pid: 0, broken: undefined as Error | undefined };
+      // An idle checked-out client that loses its connection emits 'error'; without a
+      // listener that would crash the process.
+      client.on('error', (error) => {
+        session.broken = error;
+        this.wakeUp();
+      });
       client.on('notification', () => this.wakeUp());
-      await client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
-      await client.query(
-        `INSERT INTO ${this.schema}.outbox_checkpoints (relay, transaction_id, position)
-         VALUES ($1, '0', 0) ON CONFLICT (relay) DO NOTHING`,
-        [this.name],
-      );
-      this.state.active = true;
-      this.state.backendPid = session.pid;
-      return true;
-    } catch (error) {
-      if (this.session !== session) client.release(true);
-      throw error;
+      this.session = session;
     }
+    const session = this.session;
+    if (session.broken) throw session.broken;
+    const { rows } = await session.client.query<{ locked: boolean; pid: number }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked, pg_backend_pid() AS pid',
+      [`outbox-relay:${this.options.schema}:${this.name}`],
+    );
+    if (!rows[0].locked) return false;
+    session.pid = rows[0].pid;
+    await session.client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
+    await session.client.query(
+      `INSERT INTO ${this.schema}.outbox_checkpoints (relay, transaction_id, position)
+       VALUES ($1, '0', 0) ON CONFLICT (relay) DO NOTHING`,
+      [this.name],
+    );
+    this.state.active = true;
+    this.state.backendPid = session.pid;
+    return true;
   }
 
   /** One batch: read past the checkpoint, publish, then advance the checkpoint. */
   private async publishBatch(): Promise<number> {
     const session = this.session;
-    if (!session) return 0;
+    if (!session || !this.state.active) return 0;
     if (session.broken) throw session.broken;
     const { rows } = await session.client.query<OutboxRow>(
       `SELECT o.position::text, o.transaction_id::text, o.message_id, o.topic, o.key, o.type,
