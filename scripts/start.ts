@@ -48,11 +48,14 @@ async function main(): Promise<void> {
     );
   }
   const env: NodeJS.ProcessEnv = { ...process.env, ...credentials.env };
+  // Without KAFKA_BROKERS the services use the local broker, on KAFKA_LOCAL_PORT if given.
+  const localBroker = !process.env.KAFKA_BROKERS;
+  if (localBroker) env.KAFKA_BROKERS = `127.0.0.1:${process.env.KAFKA_LOCAL_PORT ?? 9092}`;
   const configs = serviceNames.map((service) => serviceConfigFromEnv(service, env));
   await assertPortsFree(configs);
 
   const databaseUrl = configs[0].databaseUrl;
-  if (process.env.KAFKA_BROKERS) {
+  if (!localBroker) {
     await probeDependencies({ brokers: configs[0].kafka.brokers, databaseUrl });
   } else {
     await probeDatabase(databaseUrl);
