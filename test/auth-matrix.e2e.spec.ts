@@ -54,6 +54,35 @@ const services: Record<
         route: '/members/:memberId/ledger',
         allowed: ['member-app', 'admin'],
       },
+      {
+        method: 'POST',
+        path: '/members/m-matrix/transfers',
+        route: '/members/:memberId/transfers',
+        allowed: ['member-app'],
+        body: { transferId: 't-matrix', toMemberId: 'm-other', points: 1 },
+      },
+      {
+        method: 'GET',
+        path: '/members/m-matrix/transfers/t-matrix',
+        route: '/members/:memberId/transfers/:transferId',
+        allowed: ['member-app', 'admin'],
+      },
+      // No member is enrolled here, so a run commands nobody and answers at once.
+      {
+        method: 'POST',
+        path: '/admin/jobs/expiry',
+        allowed: ['admin'],
+        body: { asOf: '2026-01-01T00:00:00Z' },
+      },
+      {
+        method: 'POST',
+        path: '/admin/jobs/tier-review',
+        allowed: ['admin'],
+        body: { asOf: '2026-01-01T00:00:00Z' },
+      },
+      { method: 'GET', path: '/rules', allowed: 'any' },
+      // An empty body is refused (400) after the guard: nothing is published.
+      { method: 'POST', path: '/admin/rules', allowed: ['admin'], body: {} },
     ],
   },
   redemption: { module: (c) => RedemptionModule.forRoot(c), endpoints: [...platform] },

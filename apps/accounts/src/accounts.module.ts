@@ -7,8 +7,23 @@ import { CommandsConsumer } from './intake/commands.consumer';
 import { ProcessedCommands } from './intake/processed-commands';
 import { MembersController } from './members/members.controller';
 import { Intake1764201600100 } from './migrations/1764201600100-intake';
+import { AccountsApi1767225600200 } from './migrations/1767225600200-accounts-api';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsScheduler } from './jobs/jobs.scheduler';
+import { JobsService } from './jobs/jobs.service';
+import { CommandOutcomes } from './outcomes/command-outcomes';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { ProgramVersions } from './rules/program-versions';
+import { RulesController } from './rules/rules.controller';
 import { StatsController } from './stats/stats.controller';
+import { TransfersController } from './transfers/transfers.controller';
+
+/** Accounts' migrations, in order (the benchmark runs them too). */
+export const accountsMigrations = [
+  Intake1764201600100,
+  EventStoreTables1767225600000,
+  AccountsApi1767225600200,
+];
 
 @Module({})
 export class AccountsModule {
@@ -17,10 +32,16 @@ export class AccountsModule {
       module: AccountsModule,
       imports: [
         PlatformModule.forService(config, {
-          migrations: [Intake1764201600100, EventStoreTables1767225600000],
+          migrations: accountsMigrations,
         }),
       ],
-      controllers: [MembersController, StatsController],
+      controllers: [
+        MembersController,
+        TransfersController,
+        JobsController,
+        RulesController,
+        StatsController,
+      ],
       providers: [
         { provide: ACCOUNTS_POOL, inject: [DataSource], useFactory: poolOf },
         {
@@ -29,8 +50,12 @@ export class AccountsModule {
           useFactory: (c: ServiceConfig) => new EventStore({ schema: c.schema }),
         },
         ProcessedCommands,
+        CommandOutcomes,
+        ProgramVersions,
         CommandsConsumer,
         OutboxRelayService,
+        JobsService,
+        JobsScheduler,
       ],
     };
   }

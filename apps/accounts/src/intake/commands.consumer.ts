@@ -51,6 +51,9 @@ import {
   memberStreamId,
 } from '../members/member-streams';
 import { ACCOUNTS_POOL } from '../accounts.tokens';
+import { enrolledAmong } from '../members/enrolment';
+import { CommandOutcome, CommandOutcomes, outcomeEvents } from '../outcomes/command-outcomes';
+import { ProgramVersions } from '../rules/program-versions';
 import { ProcessedCommands } from './processed-commands';
 import { toLedgerCommand } from './to-ledger-command';
 
@@ -67,8 +70,10 @@ interface Decided {
  * (cache, else snapshot + events), decide with the ledger, and collect the new events. Then
  * one transaction per batch writes every stream's events (compare-and-swap on the stream
  * version), their integration events and follow-up commands (outbox), the dead letters
- * (outbox, so a crash can neither lose nor add one), the processed command ids, the counters
- * and the next offset. Only then is the Kafka offset committed.
+ * (outbox, so a crash can neither lose nor add one), the processed command ids, the outcomes
+ * of internal commands (which HTTP requests wait for), the counters and the next offset. Only
+ * then is the Kafka offset committed. Each command is judged by the program version in force
+ * at its time, among the versions published when the batch began.
  */
 @Injectable()
 export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -82,6 +87,8 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly processed: ProcessedCommands,
+    private readonly outcomes: CommandOutcomes,
+    private readonly programs: ProgramVersions,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.members = new MemberStreams(store);
@@ -146,7 +153,8 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       db,
       decided.map((d) => d.key),
     );
-    const referrers = await this.enrolledAmong(db, commands);
+    const referrers = await enrolledAmong(db, referrerIdsOf(commands));
+    const config = await this.programs.ledgerConfig(db);
     const members = await this.members.load(
       db,
       commands.map((c) => c.memberId),
@@ -155,6 +163,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     const newEvents = new Map<string, LedgerEvent[]>();
     const followUps: OutboxEntry[] = [];
     const processedNow: Array<{ source: string; id: string }> = [];
+    const outcomes: CommandOutcome[] = [];
     const failedAt = new Date().toISOString();
 
     for (const { message, key } of decided) {
@@ -173,16 +182,26 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       );
       let events: LedgerEvent[];
       try {
-        events = decide(command, member.state);
+        events = decide(command, member.state, config);
       } catch (error) {
         if (!(error instanceof LedgerRefusal)) throw error;
         if (message.kind !== 'inbound') {
-          // A command of ours that the ledger refuses is a bug to look at, not input to retry.
-          this.logger.error(
-            `command ${message.commandId} refused: ${error.reason}: ${error.message}`,
-          );
+          // A transfer's refusal is the member's answer; any other command of ours that the
+          // ledger refuses is a bug to look at, not input to retry.
+          if (command.type !== 'TransferPoints') {
+            this.logger.error(
+              `command ${message.commandId} refused: ${error.reason}: ${error.message}`,
+            );
+          }
           alreadyProcessed.add(seen);
           processedNow.push(key);
+          outcomes.push({
+            commandId: message.commandId,
+            memberId: message.memberId,
+            status: 'refused',
+            reason: error.reason,
+            detail: error.message,
+          });
           continue;
         }
         tally.add(inboundType, `dead_lettered:${error.reason as RejectionReason}`);
@@ -192,6 +211,14 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       alreadyProcessed.add(seen);
       processedNow.push(key);
       if (inboundType) tally.add(inboundType, 'applied');
+      if (message.kind === 'ledger') {
+        outcomes.push({
+          commandId: message.commandId,
+          memberId: message.memberId,
+          status: 'applied',
+          events: outcomeEvents(events),
+        });
+      }
       if (events.length === 0) continue;
       member.state = events.reduce(evolve, member.state);
       newEvents.set(message.memberId, [...(newEvents.get(message.memberId) ?? []), ...events]);
@@ -223,6 +250,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     });
     await this.store.enqueue(db, followUps);
     await this.processed.insert(db, processedNow);
+    await this.outcomes.record(db, outcomes);
     await tally.saveTo(db);
     await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
 
@@ -243,24 +271,15 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.store.saveSnapshots(db, snapshots);
     return { members, tally };
   }
+}
 
-  /** Which referrers named in the batch are enrolled members (their streams exist). */
-  private async enrolledAmong(
-    db: PoolClient,
-    commands: AccountsCommandMessage[],
-  ): Promise<Set<string>> {
-    const referrerIds = commands.flatMap((c) =>
-      c.kind === 'inbound' && c.event.type === 'member.signed_up' && c.event.data.referrerId
-        ? [c.event.data.referrerId]
-        : [],
-    );
-    if (referrerIds.length === 0) return new Set();
-    const { rows } = await db.query<{ stream_id: string }>(
-      'SELECT stream_id FROM messages WHERE stream_id = ANY($1::text[]) AND stream_position = 1',
-      [referrerIds.map(memberStreamId)],
-    );
-    return new Set(rows.map((row) => row.stream_id.slice('member-'.length)));
-  }
+/** The referrers named by the batch's sign-ups: whether each is enrolled decides `unknown_referrer`. */
+function referrerIdsOf(commands: AccountsCommandMessage[]): string[] {
+  return commands.flatMap((c) =>
+    c.kind === 'inbound' && c.event.type === 'member.signed_up' && c.event.data.referrerId
+      ? [c.event.data.referrerId]
+      : [],
+  );
 }
 
 function commandKey(message: AccountsCommandMessage): { source: string; id: string } {

@@ -14,6 +14,7 @@ import {
 } from '@jifen/ledger';
 import { ApiError, Roles } from '@jifen/platform';
 import { ACCOUNTS_POOL } from '../accounts.tokens';
+import { ProgramVersions } from '../rules/program-versions';
 import { MemberSnapshotVersion, memberStreamId } from './member-streams';
 
 const entryTypes = Object.keys(ENTRY_KIND);
@@ -24,17 +25,32 @@ export class MembersController {
   constructor(
     @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
+    private readonly programs: ProgramVersions,
   ) {}
 
+  /**
+   * Time-dependent fields are as of the request, or as of `asOf` (RFC 3339) when given: an
+   * extension to the contract that lets a caller compare two reads exactly.
+   */
   @Get(':memberId')
   @Roles('member-app', 'admin')
-  async member(@Param('memberId') memberId: string): Promise<MemberView> {
+  async member(
+    @Param('memberId') memberId: string,
+    @Query('asOf') asOf?: string,
+  ): Promise<MemberView> {
+    if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) {
+      throw new ApiError(400, 'invalid', 'asOf must be an RFC 3339 timestamp');
+    }
     const { state } = await this.store.aggregateStream<MemberState, LedgerEvent>(
       this.pool,
       memberStreamId(memberId),
       { initialState, evolve, snapshotSchemaVersion: MemberSnapshotVersion },
     );
-    const view = memberView(state, new Date().toISOString());
+    const view = memberView(
+      state,
+      asOf ?? new Date().toISOString(),
+      await this.programs.ledgerConfig(),
+    );
     if (!view) throw unknownMember(memberId);
     return view;
   }

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { LedgerCommandMessage, Topics } from '@jifen/contracts';
+import { EventStore, OutboxEntry, Queryable, withTransaction } from '@jifen/event-store';
+import { ACCOUNTS_POOL } from '../accounts.tokens';
+import { enrolledMembers } from '../members/enrolment';
+import { CommandOutcomes } from '../outcomes/command-outcomes';
+
+export type JobName = 'expiry' | 'tier-review';
+
+export interface JobAnswer {
+  job: JobName;
+  asOf: string;
+  /** `completed` once every member's command has an outcome; else `pending` (counts so far). */
+  status: 'completed' | 'pending';
+  /** Members commanded: every enrolled member. */
+  members: number;
+  /** Members whose command has been applied. */
+  applied: number;
+  counts: ExpiryCounts | TierReviewCounts;
+}
+
+export interface ExpiryCounts {
+  pointsExpired: number;
+  lotsExpired: number;
+  membersWithExpiry: number;
+  /** `points.expiring_soon` events (one per member and threshold announced). */
+  reminders: number;
+}
+
+export interface TierReviewCounts {
+  downgraded: number;
+  renewed: number;
+}
+
+/** Rerunning a job with the same asOf sends the same command ids: each member's once. */
+export const jobCommandId = (job: JobName, asOf: string, memberId: string) =>
+  `job/${job}/${asOf}/${memberId}`;
+
+const chunk = 1_000;
+
+/**
+ * The expiry run and the tier review (CONTRACT.md sections 4 and 7): one command per enrolled
+ * member, through the outbox to the commands topic keyed by member id, so each member's own
+ * partition consumer applies it in order with everything else that member does.
+ */
+@Injectable()
+export class JobsService {
+  constructor(
+    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    private readonly store: EventStore,
+    private readonly outcomes: CommandOutcomes,
+  ) {}
+
+  /** Writes the commands of a run in the caller's transaction; returns their ids. */
+  async enqueue(db: Queryable, job: JobName, asOf: string): Promise<string[]> {
+    const members = await enrolledMembers(db);
+    const ids: string[] = [];
+    for (let i = 0; i < members.length; i += chunk) {
+      const entries: OutboxEntry[] = members.slice(i, i + chunk).map((memberId) => {
+        const commandId = jobCommandId(job, asOf, memberId);
+        ids.push(commandId);
+        const message: LedgerCommandMessage = {
+          kind: 'ledger',
+          commandId,
+          memberId,
+          command:
+            job === 'expiry'
+              ? { type: 'RunExpiry', memberId, asOf, sourceEventId: `job/expiry/${asOf}` }
+              : { type: 'ReviewTier', memberId, asOf, sourceEventId: `job/tier-review/${asOf}` },
+        };
+        return {
+          topic: Topics.commands,
+          key: memberId,
+          type: message.command.type,
+          payload: message,
+        };
+      });
+      await this.store.enqueue(db, entries);
+    }
+    return ids;
+  }
+
+  /** Sends a run and waits up to `waitMs` for its outcomes, then counts what they did. */
+  async run(job: JobName, asOf: string, waitMs: number): Promise<JobAnswer> {
+    const ids = await withTransaction(this.pool, (db) => this.enqueue(db, job, asOf));
+    const deadline = Date.now() + waitMs;
+    while ((await this.outcomes.count(this.pool, ids)) < ids.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.summary(job, asOf, ids);
+  }
+
+  private async summary(job: JobName, asOf: string, ids: string[]): Promise<JobAnswer> {
+    const found = [...(await this.outcomes.find(this.pool, ids)).values()];
+    const events = found.flatMap((o) => (o.status === 'applied' ? [o.events] : []));
+    const ofType = (type: string) => events.map((list) => list.filter((e) => e.type === type));
+    const counts: ExpiryCounts | TierReviewCounts =
+      job === 'expiry'
+        ? {
+            pointsExpired: -ofType('PointsExpired')
+              .flat()
+              .reduce((sum, e) => sum + (e.points ?? 0), 0),
+            lotsExpired: ofType('PointsExpired').flat().length,
+            membersWithExpiry: ofType('PointsExpired').filter((list) => list.length > 0).length,
+            reminders: ofType('PointsExpiringSoon').flat().length,
+          }
+        : {
+            downgraded: ofType('TierChanged').flat().length,
+            renewed: ofType('TierHoldRenewed').flat().length,
+          };
+    return {
+      job,
+      asOf,
+      status: found.length === ids.length ? 'completed' : 'pending',
+      members: ids.length,
+      applied: events.length,
+      counts,
+    };
+  }
+}
