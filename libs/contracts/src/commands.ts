@@ -28,3 +28,23 @@ export interface LedgerCommandMessage {
   memberId: string;
   command: LedgerCommand;
 }
+
+/**
+ * On `loyalty.accounts.events.v1`: the outcome of a `ledger` command, for the service that sent
+ * it (redemption's saga). `eventId` is `command/<commandId>`.
+ */
+export interface CommandCompletedEvent {
+  eventId: string;
+  type: 'command.completed';
+  memberId: string;
+  occurredAt: string;
+  data: {
+    commandId: string;
+    status: 'applied' | 'refused';
+    /** The contract's reason code when refused (e.g. insufficient_points). */
+    reason?: string;
+    detail?: string;
+    /** The ledger entries the command wrote, when applied. */
+    entries?: Array<{ type: string; entryId?: string; points?: number }>;
+  };
+}

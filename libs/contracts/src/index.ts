@@ -1,4 +1,5 @@
 export * from './cloud-event';
 export * from './commands';
 export * from './inbound';
+export * from './redemption-events';
 export * from './topics';

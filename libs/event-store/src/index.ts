@@ -5,3 +5,4 @@ export * from './outbox-relay';
 export * from './pool';
 export * from './transaction';
 export * from './types';
+export * from './nest';
