@@ -80,9 +80,10 @@ export class MembersController {
       type: string;
       data: unknown;
     }>(
-      `SELECT stream_position::text, type, data FROM messages
-       WHERE stream_id = $1 AND stream_position < $2 AND type = ANY($3::text[])
-       ORDER BY stream_position DESC LIMIT $4`,
+      // Ordered by the column, not by the text output of the same name ("10" < "9").
+      `SELECT m.stream_position::text AS stream_position, m.type, m.data FROM messages m
+       WHERE m.stream_id = $1 AND m.stream_position < $2 AND m.type = ANY($3::text[])
+       ORDER BY m.stream_position DESC LIMIT $4`,
       [streamId, cursor ?? Number.MAX_SAFE_INTEGER, entryTypes, limit + 1],
     );
     if (
