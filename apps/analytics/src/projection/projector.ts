@@ -1,0 +1,176 @@
+import { KafkaMessage } from 'kafkajs';
+import { RedemptionEvent } from '@jifen/contracts';
+import { loadNextOffset, Queryable, saveNextOffset } from '@jifen/messaging';
+import { AccountsEvent } from './accounts-event';
+import { addAccountsEvent, addRedemptionEvent, BatchEffects, emptyEffects } from './batch-effects';
+
+export type SourceTopic = 'accounts' | 'redemption';
+
+/**
+ * Applies one partition's batch to the read models inside the caller's transaction: messages
+ * below the stored next offset are skipped (a batch delivered again), events whose id is
+ * already applied are skipped (the same event published twice), and the rest are summed into
+ * a handful of upserts, written with the new next offset. Returns how many events applied.
+ */
+export async function applyBatch(
+  db: Queryable,
+  source: SourceTopic,
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+  timeZone: string,
+): Promise<number> {
+  const next = await loadNextOffset(db, topic, partition);
+  const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+  if (fresh.length === 0) return 0;
+
+  const events = fresh.flatMap((message) => {
+    if (!message.value) return [];
+    const event = JSON.parse(message.value.toString('utf8')) as { eventId?: unknown };
+    return typeof event.eventId === 'string' ? [event as { eventId: string }] : [];
+  });
+  const applied = await newEventIds(
+    db,
+    events.map((e) => e.eventId),
+  );
+  const effects = emptyEffects();
+  let count = 0;
+  for (const event of events) {
+    // `delete`: a second copy within the same batch is skipped too.
+    if (!applied.delete(event.eventId)) continue;
+    count++;
+    if (source === 'accounts') addAccountsEvent(effects, event as AccountsEvent, timeZone);
+    else addRedemptionEvent(effects, event as RedemptionEvent);
+  }
+  await writeEffects(db, effects);
+
+  const last = fresh[fresh.length - 1];
+  await saveNextOffset(db, topic, partition, BigInt(last.offset) + 1n);
+  await db.query(
+    `UPDATE consumed_offsets SET last_message_at = to_timestamp($3::double precision / 1000)
+     WHERE topic = $1 AND partition = $2`,
+    [topic, partition, Number(last.timestamp)],
+  );
+  return count;
+}
+
+async function newEventIds(db: Queryable, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const result = (await db.query(
+    `INSERT INTO applied_events (event_id) SELECT unnest($1::text[])
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [ids],
+  )) as { rows?: Array<{ event_id: string }> } | Array<{ event_id: string }>;
+  const rows = Array.isArray(result) ? result : (result.rows ?? []);
+  return new Set(rows.map((row) => row.event_id));
+}
+
+async function writeEffects(db: Queryable, effects: BatchEffects): Promise<void> {
+  if (effects.daily.size > 0) {
+    const days = [...effects.daily];
+    await db.query(
+      `INSERT INTO daily_flows (day, issued, reversed, redeemed, expired, sales_minor)
+       SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+       ON CONFLICT (day) DO UPDATE SET
+         issued = daily_flows.issued + excluded.issued,
+         reversed = daily_flows.reversed + excluded.reversed,
+         redeemed = daily_flows.redeemed + excluded.redeemed,
+         expired = daily_flows.expired + excluded.expired,
+         sales_minor = daily_flows.sales_minor + excluded.sales_minor`,
+      [
+        days.map(([day]) => day),
+        days.map(([, f]) => f.issued),
+        days.map(([, f]) => f.reversed),
+        days.map(([, f]) => f.redeemed),
+        days.map(([, f]) => f.expired),
+        days.map(([, f]) => f.salesMinor),
+      ],
+    );
+  }
+  if (effects.ruleIssuance.size > 0) {
+    const rows = [...effects.ruleIssuance.values()];
+    await db.query(
+      `INSERT INTO rule_issuance (day, rule_id, member_id, points)
+       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[])
+       ON CONFLICT (day, rule_id, member_id) DO UPDATE SET points = rule_issuance.points + excluded.points`,
+      [
+        rows.map((r) => r.day),
+        rows.map((r) => r.ruleId),
+        rows.map((r) => r.memberId),
+        rows.map((r) => r.points),
+      ],
+    );
+  }
+  if (effects.memberSales.size > 0) {
+    const rows = [...effects.memberSales.values()];
+    await db.query(
+      `INSERT INTO member_sales (member_id, day, sales_minor, purchases)
+       SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::int[])
+       ON CONFLICT (member_id, day) DO UPDATE SET
+         sales_minor = member_sales.sales_minor + excluded.sales_minor,
+         purchases = member_sales.purchases + excluded.purchases`,
+      [
+        rows.map((r) => r.memberId),
+        rows.map((r) => r.day),
+        rows.map((r) => r.salesMinor),
+        rows.map((r) => r.purchases),
+      ],
+    );
+  }
+  if (effects.members.size > 0) {
+    const rows = [...effects.members.values()];
+    // Tier and balance are states: the one written at the later stream position wins.
+    // The rest are sums.
+    await db.query(
+      `INSERT INTO members (member_id, tier, tier_position, balance, balance_position, reserved,
+                            control_group, purchases, sales_minor, last_purchase_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::bigint[],
+                            $7::boolean[], $8::int[], $9::bigint[], $10::timestamptz[])
+       ON CONFLICT (member_id) DO UPDATE SET
+         tier = CASE WHEN excluded.tier_position > members.tier_position THEN excluded.tier ELSE members.tier END,
+         tier_position = GREATEST(members.tier_position, excluded.tier_position),
+         balance = CASE WHEN excluded.balance_position > members.balance_position THEN excluded.balance ELSE members.balance END,
+         balance_position = GREATEST(members.balance_position, excluded.balance_position),
+         reserved = members.reserved + excluded.reserved,
+         control_group = members.control_group OR excluded.control_group,
+         purchases = members.purchases + excluded.purchases,
+         sales_minor = members.sales_minor + excluded.sales_minor,
+         last_purchase_at = GREATEST(members.last_purchase_at, excluded.last_purchase_at)`,
+      [
+        rows.map((r) => r.memberId),
+        rows.map((r) => r.tier),
+        rows.map((r) => r.tierPosition),
+        rows.map((r) => r.balance),
+        rows.map((r) => r.balancePosition),
+        rows.map((r) => r.reserved),
+        rows.map((r) => r.controlGroup),
+        rows.map((r) => r.purchases),
+        rows.map((r) => r.salesMinor),
+        rows.map((r) => r.lastPurchaseAt),
+      ],
+    );
+  }
+  if (effects.redemptions.length > 0) {
+    const rows = effects.redemptions;
+    // One row per redemption: a confirmation republished under another event id counts once.
+    await db.query(
+      `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, category, points,
+                                cash_minor, unit_cost_minor, quantity, occurred_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                            $7::bigint[], $8::bigint[], $9::int[], $10::timestamptz[])
+       ON CONFLICT (redemption_id) DO NOTHING`,
+      [
+        rows.map((r) => r.redemptionId),
+        rows.map((r) => r.memberId),
+        rows.map((r) => r.mode),
+        rows.map((r) => r.itemId),
+        rows.map((r) => r.category),
+        rows.map((r) => r.points),
+        rows.map((r) => r.cashMinor),
+        rows.map((r) => r.unitCostMinor),
+        rows.map((r) => r.quantity),
+        rows.map((r) => r.occurredAt),
+      ],
+    );
+  }
+}
