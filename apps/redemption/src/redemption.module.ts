@@ -1,12 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EventStoreModule, EventStoreTables1767225600000 } from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
+import { CatalogueController } from './catalogue/catalogue.controller';
+import { CatalogueService } from './catalogue/catalogue.service';
+import { Redemption1764201600300 } from './migrations/1764201600300-redemption';
+import { AccountsEventsConsumer } from './redemptions/accounts-events.consumer';
+import { PaymentTimeouts } from './redemptions/payment-timeouts';
+import { RedemptionsController } from './redemptions/redemptions.controller';
+import { RedemptionsService } from './redemptions/redemptions.service';
+
+/** Redemption's migrations, in order: the event store's tables carry its outbox. */
+export const redemptionMigrations = [Redemption1764201600300, EventStoreTables1767225600000];
 
 @Module({})
 export class RedemptionModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: RedemptionModule,
-      imports: [PlatformModule.forService(config, { migrations: [] })],
+      imports: [
+        PlatformModule.forService(config, { migrations: redemptionMigrations }),
+        EventStoreModule.forService(),
+      ],
+      controllers: [CatalogueController, RedemptionsController],
+      providers: [CatalogueService, RedemptionsService, AccountsEventsConsumer, PaymentTimeouts],
     };
   }
 }

@@ -37,6 +37,10 @@ export interface ServiceConfig {
   /** A five-field cron expression in program time, or `off` (JIFEN_JOBS_SCHEDULE). */
   jobsSchedule: string;
   logLevel: LogLevel;
+  /** Redemption: how long a points + cash reservation waits for payment (REDEMPTION_PAYMENT_TIMEOUT_MS). */
+  paymentTimeoutMs: number;
+  /** How long an HTTP call waits for a command's outcome before answering 202 (REQUEST_WAIT_MS). */
+  requestWaitMs: number;
 }
 
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
@@ -90,6 +94,8 @@ export function serviceConfigFromEnv(
   if (!logLevels.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL="${env.LOG_LEVEL}" is not one of ${logLevels.join(', ')}`);
   }
+  const paymentTimeoutMs = positiveInteger(env, 'REDEMPTION_PAYMENT_TIMEOUT_MS', 15 * 60_000);
+  const requestWaitMs = positiveInteger(env, 'REQUEST_WAIT_MS', 5_000);
   return {
     service,
     databaseUrl,
@@ -102,7 +108,19 @@ export function serviceConfigFromEnv(
     timezone,
     jobsSchedule,
     logLevel,
+    paymentTimeoutMs,
+    requestWaitMs,
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(`${name}="${raw}" is not a positive whole number of milliseconds`);
+  }
+  return value;
 }
 
 export function checkDatabaseUrl(databaseUrl: string): void {

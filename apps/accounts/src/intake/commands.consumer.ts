@@ -9,6 +9,7 @@ import { KafkaMessage } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import {
   AccountsCommandMessage,
+  CommandCompletedEvent,
   DeadLetter,
   LedgerCommandMessage,
   RejectionReason,
@@ -251,6 +252,11 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.store.enqueue(db, followUps);
     await this.processed.insert(db, processedNow);
     await this.outcomes.record(db, outcomes);
+    // The sender of a ledger command (redemption's saga) learns its outcome as an event.
+    await this.store.enqueue(
+      db,
+      outcomes.map((outcome) => commandCompleted(outcome, failedAt)),
+    );
     await tally.saveTo(db);
     await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
 
@@ -327,6 +333,25 @@ function followUpCommands(memberId: string, event: LedgerEvent): OutboxEntry[] {
         },
       ]
     : [];
+}
+
+function commandCompleted(outcome: CommandOutcome, occurredAt: string): OutboxEntry {
+  const event: CommandCompletedEvent = {
+    eventId: `command/${outcome.commandId}`,
+    type: 'command.completed',
+    memberId: outcome.memberId,
+    occurredAt,
+    data:
+      outcome.status === 'applied'
+        ? { commandId: outcome.commandId, status: 'applied', entries: outcome.events }
+        : {
+            commandId: outcome.commandId,
+            status: 'refused',
+            reason: outcome.reason,
+            detail: outcome.detail,
+          },
+  };
+  return { topic: Topics.accountsEvents, key: outcome.memberId, type: event.type, payload: event };
 }
 
 function deadLetterEntry(

@@ -1,0 +1,105 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { KafkaMessage } from 'kafkajs';
+import { Pool } from 'pg';
+import { CommandCompletedEvent, Topics } from '@jifen/contracts';
+import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import {
+  BatchConsumer,
+  BatchContext,
+  createKafka,
+  groupId,
+  loadNextOffset,
+  saveNextOffset,
+  topicName,
+} from '@jifen/messaging';
+import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { RedemptionsService } from './redemptions.service';
+
+interface AccountsEvent {
+  eventId: string;
+  type: string;
+  memberId: string;
+  streamPosition?: number;
+  data: { balanceAfter?: number } & Record<string, unknown>;
+}
+
+/**
+ * Reads `loyalty.accounts.events.v1`: the outcomes of the saga's commands move redemptions on,
+ * and every ledger entry's `balanceAfter` keeps the members' available balances for the
+ * catalogue's "what can I afford" filter. One transaction per batch with the next offset.
+ */
+@Injectable()
+export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AccountsEventsConsumer.name);
+  private consumer?: BatchConsumer;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
+    private readonly redemptions: RedemptionsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new BatchConsumer({
+      kafka: createKafka(this.config.kafka),
+      groupId: groupId(this.config.kafka, 'jifen-redemption'),
+      topics: [topicName(this.config.kafka, Topics.accountsEvents)],
+      handle: (messages, context) => this.handle(messages, context),
+    });
+    await this.consumer.start();
+    this.logger.log('following accounts events');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(
+    messages: KafkaMessage[],
+    { topic, partition }: BatchContext,
+  ): Promise<void> {
+    const now = new Date();
+    await withTransaction(this.pool, async (db) => {
+      const next = await loadNextOffset(db, topic, partition);
+      const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+      if (fresh.length === 0) return;
+      const balances = new Map<string, { balance: number; position: number }>();
+      for (const message of fresh) {
+        const event = JSON.parse(message.value!.toString('utf8')) as AccountsEvent;
+        if (event.type === 'command.completed') {
+          await this.redemptions.applyOutcome(db, event as unknown as CommandCompletedEvent, now);
+        } else if (
+          typeof event.data.balanceAfter === 'number' &&
+          event.streamPosition !== undefined
+        ) {
+          balances.set(event.memberId, {
+            balance: event.data.balanceAfter,
+            position: event.streamPosition,
+          });
+        }
+      }
+      if (balances.size > 0) {
+        const entries = [...balances];
+        await db.query(
+          `INSERT INTO member_balances AS b (member_id, balance, stream_position)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+           ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
+             stream_position = excluded.stream_position
+           WHERE b.stream_position < excluded.stream_position`,
+          [
+            entries.map(([id]) => id),
+            entries.map(([, b]) => b.balance),
+            entries.map(([, b]) => b.position),
+          ],
+        );
+      }
+      await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+    });
+  }
+}

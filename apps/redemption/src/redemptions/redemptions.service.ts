@@ -1,0 +1,284 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
+import {
+  CommandCompletedEvent,
+  LedgerCommandMessage,
+  RedemptionEvent,
+  RedemptionEventType,
+  Topics,
+} from '@jifen/contracts';
+import { EventStore, OutboxEntry, SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import { LedgerCommand } from '@jifen/ledger';
+import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { CatalogueService } from '../catalogue/catalogue.service';
+import { answerOf, isSettled, RedemptionAnswer, RedemptionRow } from './redemption-answer';
+import { price, RedemptionRequest } from './pricing';
+
+type Step = 'redeem' | 'reserve' | 'confirm' | 'release';
+
+const selectRow = `SELECT r.*, c.category FROM redemptions r
+  LEFT JOIN catalogue_items c ON c.item_id = r.item_id WHERE r.redemption_id = $1`;
+
+/**
+ * The redemption saga. Every step is a row change and a command to accounts written in one
+ * transaction (the command leaves through the outbox); every outcome arrives as accounts'
+ * `command.completed` event and moves the row on. Nothing is asked of accounts outside a
+ * transaction, and a crash between steps resumes from the row.
+ */
+@Injectable()
+export class RedemptionsService {
+  /** How long an HTTP call waits for the outcome before answering 202 pending. */
+  readonly waitMs: number;
+  readonly paymentTimeoutMs: number;
+
+  constructor(
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    private readonly store: EventStore,
+    private readonly catalogue: CatalogueService,
+  ) {
+    this.waitMs = config.requestWaitMs;
+    this.paymentTimeoutMs = config.paymentTimeoutMs;
+  }
+
+  /** Starts a redemption, or returns the first one's answer for a repeated `redemptionId`. */
+  async request(
+    redemptionId: string,
+    memberId: string,
+    request: RedemptionRequest,
+  ): Promise<RedemptionAnswer> {
+    const now = new Date();
+    await withTransaction(this.pool, async (db) => {
+      const itemId = request.mode === 'cash_offset' ? null : request.itemId;
+      const item = itemId ? await this.catalogue.find(db, itemId) : undefined;
+      const result = price(request, item, now);
+      const priced = result.ok ? result.priced : undefined;
+      // The row first: a concurrent request with the same id waits here, then finds it.
+      const inserted = await db.query(
+        `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
+           cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
+         ON CONFLICT (redemption_id) DO NOTHING`,
+        [
+          redemptionId,
+          memberId,
+          request.mode,
+          itemId,
+          request.mode === 'cash_offset' ? request.orderId : null,
+          priced?.points ?? ('points' in request ? request.points : 0),
+          priced?.cashDueMinor ?? 0,
+          priced?.unitCostMinor ?? 0,
+          result.ok ? 'pending' : 'refused',
+          result.ok ? null : result.refusal.reason,
+          result.ok ? null : result.refusal.detail,
+        ],
+      );
+      if (inserted.rowCount === 0 || !priced) return;
+      if (priced.takesStock && !(await this.catalogue.takeOne(db, priced.itemId!))) {
+        await this.refuse(db, redemptionId, 'out_of_stock', `"${item!.name}" is out of stock`);
+        return;
+      }
+      await db.query(`UPDATE redemptions SET stock_taken = $2 WHERE redemption_id = $1`, [
+        redemptionId,
+        priced.takesStock,
+      ]);
+      const row = await this.row(db, redemptionId);
+      const step: Step = priced.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
+      await this.store.enqueue(db, [
+        this.command(row!, step, now),
+        this.event(row!, 'redemption.requested', now),
+      ]);
+    });
+    return this.waitForAnswer(redemptionId);
+  }
+
+  /** `POST /redemptions/{id}/payment`: confirms a points + cash redemption, or cancels it. */
+  async pay(redemptionId: string, paid: boolean): Promise<RedemptionAnswer | undefined> {
+    const found = await withTransaction(this.pool, async (db) => {
+      const row = await this.row(db, redemptionId, true);
+      if (!row) return false;
+      if (row.status !== 'awaiting_payment') return true;
+      await this.move(db, row, paid ? 'confirming' : 'releasing', paid ? null : 'payment_failed');
+      await this.store.enqueue(db, [this.command(row, paid ? 'confirm' : 'release', new Date())]);
+      return true;
+    });
+    return found ? this.waitForAnswer(redemptionId) : undefined;
+  }
+
+  async answer(redemptionId: string): Promise<RedemptionAnswer | undefined> {
+    const row = await this.row(this.pool, redemptionId);
+    return row && answerOf(row);
+  }
+
+  /** Applies accounts' outcome of one of our commands; repeated outcomes change nothing. */
+  async applyOutcome(db: PoolClient, event: CommandCompletedEvent, now: Date): Promise<void> {
+    const match = /^redemption\/(.+)\/(redeem|reserve|confirm|release)$/.exec(event.data.commandId);
+    if (!match) return;
+    const [, redemptionId, step] = match as unknown as [string, string, Step];
+    const row = await this.row(db, redemptionId, true);
+    if (!row) return;
+    const applied = event.data.status === 'applied';
+    const expected: Record<Step, RedemptionRow['status']> = {
+      redeem: 'pending',
+      reserve: 'pending',
+      confirm: 'confirming',
+      release: 'releasing',
+    };
+    if (row.status !== expected[step]) return;
+
+    if (!applied) {
+      await this.refuse(
+        db,
+        redemptionId,
+        event.data.reason ?? 'refused',
+        event.data.detail ?? 'accounts refused the redemption',
+      );
+      return;
+    }
+    if (step === 'reserve') {
+      await db.query(
+        `UPDATE redemptions SET status = 'awaiting_payment', payment_due_at = $2, updated_at = now()
+         WHERE redemption_id = $1`,
+        [redemptionId, new Date(now.getTime() + this.paymentTimeoutMs)],
+      );
+      return;
+    }
+    if (step === 'release') {
+      await this.move(db, row, 'released', row.reason);
+      await this.returnStock(db, row);
+      await this.store.enqueue(db, [
+        this.event({ ...row, status: 'released' }, 'redemption.released', now),
+      ]);
+      return;
+    }
+    await this.move(db, row, 'confirmed', null);
+    await this.store.enqueue(db, [this.event(row, 'redemption.confirmed', now)]);
+  }
+
+  /** Releases reservations whose payment did not come in time; each row once, whoever runs it. */
+  async releaseOverdue(now: Date): Promise<number> {
+    return withTransaction(this.pool, async (db) => {
+      const { rows } = await db.query<RedemptionRow>(
+        `UPDATE redemptions SET status = 'releasing', reason = 'payment_timeout', updated_at = now()
+         WHERE redemption_id IN (
+           SELECT redemption_id FROM redemptions
+           WHERE status = 'awaiting_payment' AND payment_due_at <= $1
+           ORDER BY payment_due_at LIMIT 500 FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [now],
+      );
+      await this.store.enqueue(
+        db,
+        rows.map((row) => this.command(row, 'release', now)),
+      );
+      return rows.length;
+    });
+  }
+
+  private async waitForAnswer(redemptionId: string): Promise<RedemptionAnswer> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const row = (await this.row(this.pool, redemptionId))!;
+      if (isSettled(row) || Date.now() >= deadline) return answerOf(row);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  private async refuse(
+    db: PoolClient,
+    redemptionId: string,
+    reason: string,
+    detail: string,
+  ): Promise<void> {
+    const row = (await this.row(db, redemptionId, true))!;
+    await db.query(
+      `UPDATE redemptions SET status = 'refused', reason = $2, detail = $3, updated_at = now()
+       WHERE redemption_id = $1`,
+      [redemptionId, reason, detail],
+    );
+    await this.returnStock(db, row);
+    if (row.status !== 'refused') {
+      await this.store.enqueue(db, [
+        this.event({ ...row, reason }, 'redemption.refused', new Date()),
+      ]);
+    }
+  }
+
+  private async returnStock(db: PoolClient, row: RedemptionRow): Promise<void> {
+    if (!row.stock_taken || !row.item_id) return;
+    await this.catalogue.returnOne(db, row.item_id);
+    await db.query('UPDATE redemptions SET stock_taken = false WHERE redemption_id = $1', [
+      row.redemption_id,
+    ]);
+  }
+
+  private async move(
+    db: PoolClient,
+    row: RedemptionRow,
+    status: RedemptionRow['status'],
+    reason: string | null,
+  ) {
+    await db.query(
+      `UPDATE redemptions SET status = $2, reason = $3, updated_at = now() WHERE redemption_id = $1`,
+      [row.redemption_id, status, reason],
+    );
+  }
+
+  private async row(
+    db: Pool | PoolClient,
+    redemptionId: string,
+    forUpdate = false,
+  ): Promise<RedemptionRow | undefined> {
+    const { rows } = await db.query<RedemptionRow>(
+      forUpdate ? `${selectRow} FOR UPDATE OF r` : selectRow,
+      [redemptionId],
+    );
+    return rows[0];
+  }
+
+  private command(row: RedemptionRow, step: Step, now: Date): OutboxEntry {
+    const base = {
+      memberId: row.member_id,
+      sourceEventId: `redemption/${row.redemption_id}`,
+      time: now.toISOString(),
+      redemptionId: row.redemption_id,
+    };
+    const command: LedgerCommand =
+      step === 'redeem'
+        ? { ...base, type: 'RedeemPoints', points: row.points }
+        : step === 'reserve'
+          ? { ...base, type: 'ReservePoints', points: row.points }
+          : step === 'confirm'
+            ? { ...base, type: 'ConfirmReservation' }
+            : { ...base, type: 'ReleaseReservation' };
+    const message: LedgerCommandMessage = {
+      kind: 'ledger',
+      commandId: `redemption/${row.redemption_id}/${step}`,
+      memberId: row.member_id,
+      command,
+    };
+    return { topic: Topics.commands, key: row.member_id, type: command.type, payload: message };
+  }
+
+  private event(row: RedemptionRow, type: RedemptionEventType, now: Date): OutboxEntry {
+    const event: RedemptionEvent = {
+      eventId: `redemption/${row.redemption_id}/${type}`,
+      type,
+      memberId: row.member_id,
+      occurredAt: now.toISOString(),
+      data: {
+        redemptionId: row.redemption_id,
+        mode: row.mode,
+        itemId: row.item_id,
+        category: row.mode === 'cash_offset' ? 'cash_offset' : (row.category ?? 'unknown'),
+        orderId: row.order_id,
+        points: row.points,
+        cashMinor: Number(row.cash_due_minor),
+        unitCostMinor: Number(row.unit_cost_minor),
+        quantity: 1,
+        ...(row.reason && { reason: row.reason }),
+      },
+    };
+    return { topic: Topics.redemptionEvents, key: row.member_id, type, payload: event };
+  }
+}
