@@ -85,7 +85,29 @@ const services: Record<
       { method: 'POST', path: '/admin/rules', allowed: ['admin'], body: {} },
     ],
   },
-  redemption: { module: (c) => RedemptionModule.forRoot(c), endpoints: [...platform] },
+  redemption: {
+    module: (c) => RedemptionModule.forRoot(c),
+    endpoints: [
+      ...platform,
+      { method: 'GET', path: '/catalogue', allowed: 'any' },
+      // An empty body is refused (400) after the guard: nothing is stored.
+      { method: 'POST', path: '/admin/catalogue', allowed: ['admin'], body: {} },
+      { method: 'POST', path: '/redemptions', allowed: ['member-app'], body: {} },
+      {
+        method: 'GET',
+        path: '/redemptions/r-matrix',
+        route: '/redemptions/:redemptionId',
+        allowed: ['member-app', 'admin'],
+      },
+      {
+        method: 'POST',
+        path: '/redemptions/r-matrix/payment',
+        route: '/redemptions/:redemptionId/payment',
+        allowed: ['member-app'],
+        body: {},
+      },
+    ],
+  },
   analytics: { module: (c) => AnalyticsModule.forRoot(c), endpoints: [...platform] },
 };
 

@@ -15,6 +15,10 @@ import { AccountsModule } from '../apps/accounts/src/accounts.module';
 import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 import { RedemptionModule } from '../apps/redemption/src/redemption.module';
 
+// The answers these tests read: loose on purpose, each test checks the fields it cares about.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Answer = Record<string, any>;
+
 // Redemption as a durable saga over the real broker and database: ingestion and accounts make
 // members and balances, redemption reserves and redeems through accounts' commands topic.
 describe('redemptions', () => {
@@ -56,7 +60,7 @@ describe('redemptions', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Answer };
   };
   const member = async (memberId: string) =>
     (await call('accounts', 'GET', `/members/${memberId}`)).body;
@@ -114,7 +118,6 @@ describe('redemptions', () => {
     expect(status).toBe(200);
     const categories = new Set(body.items.map((i: { category: string }) => i.category));
     expect(categories.size).toBeGreaterThanOrEqual(10);
-    expect(categories).toEqual(expect.objectContaining({}));
     expect([...categories]).toEqual(expect.arrayContaining(['services', 'charity']));
   });
 
@@ -168,9 +171,10 @@ describe('redemptions', () => {
       memberId,
       itemId: 'kettle',
       mode: 'points_plus_cash',
-      points: 4_000,
+      points: 5_000,
     });
     expect(first.status).toBe(422);
+    // 5,000 points = 50.00 CNY, over 30% of 159.00 CNY (47.70).
     expect(first.body.reason).toBe('points_share_too_high');
 
     const reserved = await redeem({
