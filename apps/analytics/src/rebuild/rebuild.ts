@@ -49,6 +49,13 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       Object.keys(options.topics).map((t) => [t, 0]),
     );
     let applied = 0;
+    // The transaction's one connection takes one statement at a time: batches apply in turn.
+    let previous: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+      const next = previous.then(work);
+      previous = next.catch(() => undefined);
+      return next;
+    };
     if (ends.size > 0) {
       const consumer = options.kafka.consumer({
         groupId: `jifen-analytics-rebuild-${randomBytes(4).toString('hex')}`,
@@ -70,13 +77,15 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
                 const upToEnd = batch.messages.filter((m) => BigInt(m.offset) < end);
                 if (upToEnd.length > 0) {
                   messages[batch.topic] += upToEnd.length;
-                  applied += await applyBatch(
-                    db,
-                    options.topics[batch.topic],
-                    batch.topic,
-                    batch.partition,
-                    upToEnd,
-                    options.timeZone,
+                  applied += await inTurn(() =>
+                    applyBatch(
+                      db,
+                      options.topics[batch.topic],
+                      batch.topic,
+                      batch.partition,
+                      upToEnd,
+                      options.timeZone,
+                    ),
                   );
                 }
                 if (BigInt(batch.lastOffset()) + 1n >= end) {
