@@ -108,7 +108,21 @@ const services: Record<
       },
     ],
   },
-  analytics: { module: (c) => AnalyticsModule.forRoot(c), endpoints: [...platform] },
+  analytics: {
+    module: (c) => AnalyticsModule.forRoot(c),
+    endpoints: [
+      ...platform,
+      { method: 'GET', path: '/analytics/summary', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/daily', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/liability/forecast', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/redemptions/by-item', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/tiers', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/alerts', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/lag', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/roi', allowed: ['analyst', 'admin'] },
+      { method: 'GET', path: '/analytics/segments', allowed: ['analyst', 'admin'] },
+    ],
+  },
 };
 
 describe('the authorization matrix', () => {

@@ -37,7 +37,8 @@ export interface Forecast {
 export function forecast(allTime: FlowTotals, days: number): Forecast {
   const outstanding = outstandingOf(allTime);
   const rate = ratio(allTime.redeemed, allTime.issued) ?? 0;
-  const predictedRedemption = Math.round((outstanding * rate * days) / 365);
+  // `|| 0`: no redemption history gives 0, not -0.
+  const predictedRedemption = Math.round((outstanding * rate * days) / 365) || 0;
   return {
     days,
     outstanding,
