@@ -2,13 +2,11 @@
  * The versioned contract of `loyalty.redemption.events.v1` (key = member id), published by the
  * redemption service through its outbox. Consumers (analytics) de-duplicate on `eventId`.
  * A redemption is counted once, when it is confirmed; requested, released and refused tell the
- * rest of its story.
+ * rest of its story. Analytics (docs/analytics.md) keeps one row per `redemptionId` from
+ * `redemption.confirmed` for the item figures; point flows come from the ledger, never from here.
  */
 export type RedemptionEventType =
-  | 'redemption.requested'
-  | 'redemption.confirmed'
-  | 'redemption.released'
-  | 'redemption.refused';
+  'redemption.requested' | 'redemption.confirmed' | 'redemption.released' | 'redemption.refused';
 
 export interface RedemptionEventData {
   redemptionId: string;
