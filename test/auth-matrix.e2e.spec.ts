@@ -106,6 +106,18 @@ const services: Record<
         allowed: ['member-app'],
         body: {},
       },
+      {
+        method: 'GET',
+        path: '/alliance/partners/airline-x/statements/2026-11-20',
+        route: '/alliance/partners/:partnerId/statements/:date',
+        allowed: ['admin', 'analyst'],
+      },
+      {
+        method: 'POST',
+        path: '/admin/alliance/partners/no-partner/statements/2026-11-20',
+        route: '/admin/alliance/partners/:partnerId/statements/:date',
+        allowed: ['admin'],
+      },
     ],
   },
   analytics: {

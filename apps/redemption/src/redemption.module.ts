@@ -1,16 +1,24 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventStoreModule, EventStoreTables1767225600000 } from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
+import { AllianceConsumer } from './alliance/alliance.consumer';
+import { AllianceController } from './alliance/alliance.controller';
+import { AllianceService } from './alliance/alliance.service';
 import { CatalogueController } from './catalogue/catalogue.controller';
 import { CatalogueService } from './catalogue/catalogue.service';
 import { Redemption1764201600300 } from './migrations/1764201600300-redemption';
+import { Alliance1764201600301 } from './migrations/1764201600301-alliance';
 import { AccountsEventsConsumer } from './redemptions/accounts-events.consumer';
 import { PaymentTimeouts } from './redemptions/payment-timeouts';
 import { RedemptionsController } from './redemptions/redemptions.controller';
 import { RedemptionsService } from './redemptions/redemptions.service';
 
 /** Redemption's migrations, in order: the event store's tables carry its outbox. */
-export const redemptionMigrations = [Redemption1764201600300, EventStoreTables1767225600000];
+export const redemptionMigrations = [
+  Redemption1764201600300,
+  Alliance1764201600301,
+  EventStoreTables1767225600000,
+];
 
 @Module({})
 export class RedemptionModule {
@@ -21,8 +29,15 @@ export class RedemptionModule {
         PlatformModule.forService(config, { migrations: redemptionMigrations }),
         EventStoreModule.forService(),
       ],
-      controllers: [CatalogueController, RedemptionsController],
-      providers: [CatalogueService, RedemptionsService, AccountsEventsConsumer, PaymentTimeouts],
+      controllers: [CatalogueController, RedemptionsController, AllianceController],
+      providers: [
+        CatalogueService,
+        RedemptionsService,
+        AccountsEventsConsumer,
+        PaymentTimeouts,
+        AllianceService,
+        AllianceConsumer,
+      ],
     };
   }
 }

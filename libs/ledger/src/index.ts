@@ -19,3 +19,4 @@ export { qualifyingSpendMinor, tierForSpend, nextTier } from './tiers';
 export { lotExpiresAt, spendingOrder } from './lots';
 export { expectedExpiry, expiresInRun } from './expiry';
 export type { Instant } from './time';
+export { localDay, localMonth } from './time';

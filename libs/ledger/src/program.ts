@@ -5,6 +5,18 @@ export const TIERS: readonly Tier[] = ['member', 'silver', 'gold', 'diamond'];
 
 export type LotKind = 'standard' | 'promotional';
 
+/** A partner brand of the points alliance (CONTRACT.md section 5). */
+export interface PartnerTerms {
+  readonly partnerId: string;
+  readonly name: string;
+  /** Partner units per 100 points, both directions. */
+  readonly unitsPer100Points: number;
+  /** What one point settles at between the companies, in fen. */
+  readonly settlementMinorPerPoint: number;
+  /** Points per member per day in each direction. */
+  readonly dailyLimitPoints: number;
+}
+
 export interface BehaviourRule {
   readonly points: number;
   readonly lot: LotKind;
@@ -54,6 +66,8 @@ export interface ProgramVersion {
   readonly expiringSoonDays: readonly number[];
   readonly redemptionMinimumPoints: number;
   readonly transfers: { readonly maxPerTransfer: number; readonly maxPerDay: number };
+  /** The alliance's partners; their HMAC secrets come from JIFEN_PARTNER_SECRETS, never from here. */
+  readonly partners?: readonly PartnerTerms[];
 }
 
 /** The default program a fresh start runs: "retail-chain", version 1. */
@@ -86,6 +100,22 @@ export const RETAIL_CHAIN_V1: ProgramVersion = {
   expiringSoonDays: [30, 15, 7],
   redemptionMinimumPoints: 100,
   transfers: { maxPerTransfer: 10_000, maxPerDay: 20_000 },
+  partners: [
+    {
+      partnerId: 'airline-x',
+      name: 'Airline X',
+      unitsPer100Points: 8,
+      settlementMinorPerPoint: 1,
+      dailyLimitPoints: 50_000,
+    },
+    {
+      partnerId: 'hotel-y',
+      name: 'Hotel Y',
+      unitsPer100Points: 25,
+      settlementMinorPerPoint: 1,
+      dailyLimitPoints: 50_000,
+    },
+  ],
 };
 
 /** The program as a versioned document: versions ordered by effectiveFrom. */

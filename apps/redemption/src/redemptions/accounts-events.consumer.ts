@@ -19,6 +19,7 @@ import {
   topicName,
 } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { AllianceService } from '../alliance/alliance.service';
 import { RedemptionsService } from './redemptions.service';
 
 interface AccountsEvent {
@@ -30,7 +31,8 @@ interface AccountsEvent {
 }
 
 /**
- * Reads `loyalty.accounts.events.v1`: the outcomes of the saga's commands move redemptions on,
+ * Reads `loyalty.accounts.events.v1`: the outcomes of the saga's and the alliance's commands
+ * move redemptions and settlement messages on,
  * and every ledger entry's `balanceAfter` keeps the members' available balances for the
  * catalogue's "what can I afford" filter. One transaction per batch with the next offset.
  */
@@ -43,6 +45,7 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly redemptions: RedemptionsService,
+    private readonly alliance: AllianceService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,7 +76,13 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       for (const message of fresh) {
         const event = JSON.parse(message.value!.toString('utf8')) as AccountsEvent;
         if (event.type === 'command.completed') {
-          await this.redemptions.applyOutcome(db, event as unknown as CommandCompletedEvent, now);
+          const completed = event as unknown as CommandCompletedEvent;
+          await this.redemptions.applyOutcome(db, completed, now);
+          await this.alliance.applyOutcome(db, completed, now);
+        } else if (event.type === 'member.enrolled' && event.streamPosition !== undefined) {
+          // Enrolled with nothing yet: partners may convert for this member.
+          if (!balances.has(event.memberId))
+            balances.set(event.memberId, { balance: 0, position: event.streamPosition });
         } else if (
           typeof event.data.balanceAfter === 'number' &&
           event.streamPosition !== undefined

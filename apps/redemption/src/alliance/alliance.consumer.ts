@@ -1,0 +1,68 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { KafkaMessage } from 'kafkajs';
+import { Pool } from 'pg';
+import { Topics } from '@jifen/contracts';
+import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import {
+  BatchConsumer,
+  BatchContext,
+  createKafka,
+  groupId,
+  loadNextOffset,
+  saveNextOffset,
+  topicName,
+} from '@jifen/messaging';
+import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
+import { AllianceService } from './alliance.service';
+
+/**
+ * Reads partners' settlement messages from `loyalty.alliance.inbound.v1`: one transaction per
+ * batch holds the decisions, the commands and acknowledgements (outbox) and the next offset,
+ * so a redelivered batch is skipped and a crash repeats nothing.
+ */
+@Injectable()
+export class AllianceConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AllianceConsumer.name);
+  private consumer?: BatchConsumer;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
+    private readonly alliance: AllianceService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new BatchConsumer({
+      kafka: createKafka(this.config.kafka),
+      groupId: groupId(this.config.kafka, 'jifen-alliance'),
+      topics: [topicName(this.config.kafka, Topics.allianceInbound)],
+      handle: (messages, context) => this.handle(messages, context),
+    });
+    await this.consumer.start();
+    this.logger.log('receiving partner settlement messages');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(
+    messages: KafkaMessage[],
+    { topic, partition }: BatchContext,
+  ): Promise<void> {
+    const now = new Date();
+    await withTransaction(this.pool, async (db) => {
+      const next = await loadNextOffset(db, topic, partition);
+      const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+      if (fresh.length === 0) return;
+      for (const message of fresh) await this.alliance.receive(db, message.value, now);
+      await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+    });
+  }
+}
