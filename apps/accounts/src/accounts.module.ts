@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventStore, EventStoreTables1767225600000, poolOf } from '@jifen/event-store';
 import { PlatformModule, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
@@ -25,6 +25,20 @@ export const accountsMigrations = [
   AccountsApi1767225600200,
 ];
 
+/** The commands consumer and what it needs (the benchmark runs these alone). */
+export const commandsConsumerProviders: Provider[] = [
+  { provide: ACCOUNTS_POOL, inject: [DataSource], useFactory: poolOf },
+  {
+    provide: EventStore,
+    inject: [SERVICE_CONFIG],
+    useFactory: (c: ServiceConfig) => new EventStore({ schema: c.schema }),
+  },
+  ProcessedCommands,
+  CommandOutcomes,
+  ProgramVersions,
+  CommandsConsumer,
+];
+
 @Module({})
 export class AccountsModule {
   static forRoot(config: ServiceConfig): DynamicModule {
@@ -42,21 +56,7 @@ export class AccountsModule {
         RulesController,
         StatsController,
       ],
-      providers: [
-        { provide: ACCOUNTS_POOL, inject: [DataSource], useFactory: poolOf },
-        {
-          provide: EventStore,
-          inject: [SERVICE_CONFIG],
-          useFactory: (c: ServiceConfig) => new EventStore({ schema: c.schema }),
-        },
-        ProcessedCommands,
-        CommandOutcomes,
-        ProgramVersions,
-        CommandsConsumer,
-        OutboxRelayService,
-        JobsService,
-        JobsScheduler,
-      ],
+      providers: [...commandsConsumerProviders, OutboxRelayService, JobsService, JobsScheduler],
     };
   }
 }
