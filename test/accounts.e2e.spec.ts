@@ -26,6 +26,8 @@ import {
   TopicReader,
 } from '@jifen/testing';
 import { AccountsModule } from '../apps/accounts/src/accounts.module';
+import { JobsScheduler } from '../apps/accounts/src/jobs/jobs.scheduler';
+import { jobCommandId } from '../apps/accounts/src/jobs/jobs.service';
 import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 
 // The accounts service end to end: CloudEvents through ingestion, HTTP transfers, the jobs as of
@@ -456,6 +458,30 @@ describe('accounts: the ledger served over HTTP, applied once', () => {
       [5, 1],
       [50, 1],
     ]);
+  });
+
+  it('runs a scheduled minute once across instances: the expiry run, then the tier review', async () => {
+    const asOf = '2026-06-01T00:00:00.000Z';
+    // Two instances' schedulers at the same minute (both on this app's pool).
+    const scheduler = apps[1].get(JobsScheduler);
+    const runs = await Promise.all([scheduler.runOnce(asOf), scheduler.runOnce(asOf)]);
+    expect(runs.filter((r) => r !== undefined)).toHaveLength(1);
+    expect(await scheduler.runOnce(asOf)).toBeUndefined();
+    const commanded = runs.find((r) => r !== undefined)!;
+    await eventually(async () => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${schema()}.command_outcomes
+         WHERE command_id = ANY($1::text[])`,
+        [
+          [A, B, C, D].flatMap((m) => [
+            jobCommandId('expiry', asOf, m),
+            jobCommandId('tier-review', asOf, m),
+          ]),
+        ],
+      );
+      expect(rows[0].n).toBe(8);
+    });
+    expect(commanded).toBeGreaterThanOrEqual(4);
   });
 
   /** What a member app and the store show: views, ledgers, stream lengths, outcomes. */
