@@ -2,4 +2,5 @@ export * from './cloud-event';
 export * from './commands';
 export * from './inbound';
 export * from './redemption-events';
+export * from './text';
 export * from './topics';

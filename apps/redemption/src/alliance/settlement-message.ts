@@ -1,3 +1,4 @@
+import { isStorableText } from '@jifen/contracts';
 import { PartnerTerms } from '@jifen/ledger';
 import { verify } from './signature';
 
@@ -43,8 +44,9 @@ export type Checked =
   | { ok: true; message: SettlementMessage; partner: PartnerTerms }
   | { ok: false; reason: AllianceReason; detail: string; partnerId?: string; messageId?: string };
 
+// Storable: ids are written to PostgreSQL, and a write that fails stops the partition.
 const isText = (v: unknown, max = 128): v is string =>
-  typeof v === 'string' && v.length > 0 && v.length <= max;
+  typeof v === 'string' && v.length > 0 && v.length <= max && isStorableText(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 /**
@@ -70,7 +72,10 @@ export function checkMessage(
     return {
       ok: false,
       reason: 'unknown_partner',
-      detail: `"${String(m.partnerId).slice(0, 64)}" is not a partner of the alliance`,
+      // Not String(m.partnerId): {"toString": 1} makes that throw, and a throw stops the
+      // partition.
+      // JSON.stringify escapes U+0000 and lone surrogates, so the detail can be stored.
+      detail: `${typeof m.partnerId === 'string' ? JSON.stringify(m.partnerId.slice(0, 64)) : 'a partnerId that is not a string'} is not a partner of the alliance`,
       ...ids,
     };
   }

@@ -25,7 +25,15 @@ export function sign(message: Record<string, unknown>, secret: string): string {
 export function verify(message: Record<string, unknown>, secret: string): boolean {
   const given = message.signature;
   if (typeof given !== 'string' || !/^[0-9a-f]{64}$/i.test(given)) return false;
-  return timingSafeEqual(Buffer.from(sign(message, secret), 'hex'), Buffer.from(given, 'hex'));
+  let expected: string;
+  try {
+    expected = sign(message, secret);
+  } catch {
+    // Canonical JSON recurses: a message nested thousands of levels deep overflows the stack.
+    // No partner signs such a message, and one that throws would stop its partition for good.
+    return false;
+  }
+  return timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(given, 'hex'));
 }
 
 export function signed<T extends Record<string, unknown>>(

@@ -1,12 +1,20 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { InboundDataByType, InboundDataClasses, InboundType, isInboundType } from './data';
+import { firstUnstorableText } from '../text';
 import { Rejection } from './reasons';
 
 /** Inbound messages above this size are `malformed` (CONTRACT.md section 3). */
 export const MaxInboundBytes = 64 * 1024;
 
 export const SupportedCurrencies = ['CNY'] as const;
+
+/**
+ * How deeply `data` may nest objects and arrays. The deepest field of the contract is
+ * `data.items[i].sku` (3); validation recurses per level, so thousands of levels (which fit in
+ * 64 KiB) would overflow the stack, and a message that throws is retried forever.
+ */
+export const MaxDataDepth = 16;
 
 /** A CloudEvent that passed every check ingestion can make without a member's state. */
 export type InboundEvent = {
@@ -56,6 +64,13 @@ export function parseInbound(value: Buffer | null): ParseResult {
   }
   const { id, source, type } = body as { id: string; source: string; type: string };
 
+  const unstorable = firstUnstorableText(body, 'event');
+  if (unstorable !== undefined) {
+    return reject(
+      'invalid',
+      `${truncate(unstorable)} holds U+0000 or an unpaired surrogate, which cannot be stored`,
+    );
+  }
   const timeProblem = checkTime(body.time);
   if (timeProblem) return reject('invalid', timeProblem);
   if (typeof body.subject !== 'string' || body.subject === '' || body.subject.length > 128) {
@@ -68,6 +83,14 @@ export function parseInbound(value: Buffer | null): ParseResult {
     return reject('invalid', 'datacontenttype must be "application/json" when present');
   }
   if (!isObject(body.data)) return reject('invalid', 'data must be an object');
+  for (const [field, value] of Object.entries(body.data)) {
+    if (exceedsDepth(value, MaxDataDepth - 1)) {
+      return reject(
+        'invalid',
+        `data.${truncate(field)} nests more than ${MaxDataDepth} levels of objects and arrays`,
+      );
+    }
+  }
   if (!isInboundType(type)) {
     return reject(
       'unknown_type',
@@ -75,8 +98,15 @@ export function parseInbound(value: Buffer | null): ParseResult {
     );
   }
 
-  const data = plainToInstance(InboundDataClasses[type] as new () => object, body.data);
-  const errors = validateSync(data, { forbidUnknownValues: true, stopAtFirstError: true });
+  let data: object;
+  let errors: ValidationError[];
+  try {
+    data = plainToInstance(InboundDataClasses[type] as new () => object, body.data);
+    errors = validateSync(data, { forbidUnknownValues: true, stopAtFirstError: true });
+  } catch {
+    // Never throw: a message that throws would be retried forever and stop its partition.
+    return reject('invalid', 'data could not be validated');
+  }
   if (errors.length > 0) return reject('invalid', describe(errors[0], 'data'));
   const memberId = (data as { memberId: string }).memberId;
   if (memberId !== body.subject) {
@@ -136,6 +166,18 @@ function describe(error: ValidationError, path: string): string {
 
 function reject(reason: Rejection['reason'], detail: string): ParseResult {
   return { ok: false, rejection: { reason, detail } };
+}
+
+/** Whether objects and arrays nest deeper than `limit` levels below `value`; iterative. */
+function exceedsDepth(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
