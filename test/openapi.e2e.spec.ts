@@ -77,7 +77,7 @@ function examplesOf(media: Json): Array<[string, unknown]> {
 /** Request bodies and answers with their status, each media type once. */
 function mediaOf(o: Operation): Array<{ where: string; status?: string; media: Json }> {
   const found: Array<{ where: string; status?: string; media: Json }> = [];
-  const body = o.op.requestBody && deref(o.op.requestBody);
+  const body = o.op.requestBody === undefined ? undefined : deref(o.op.requestBody);
   for (const [type, media] of Object.entries((body?.content ?? {}) as Json)) {
     found.push({ where: `${name(o)} request ${type}`, media: media as Json });
   }
@@ -276,11 +276,11 @@ describe('docs/openapi.yaml', () => {
             body,
           });
           const text = await response.text();
-          const documented = (o.op.responses as Json)[String(response.status)];
-          if (documented === undefined) {
+          const answer = (o.op.responses as Json)[String(response.status)];
+          if (answer === undefined) {
             mismatches.push(`${name(o)} (${caller}): ${response.status} is not documented`);
           } else if (validator && response.headers.get('content-type')?.includes('json')) {
-            const media = (deref(documented).content as Json)?.['application/json'] as Json;
+            const media = (deref(answer).content as Json)?.['application/json'] as Json;
             const error = media && validator.validate(media.schema, JSON.parse(text));
             if (error) mismatches.push(`${name(o)} (${caller}) ${response.status}: ${error}`);
           }
