@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createKafka, ensureTopics } from '@jifen/messaging';
 import { ConfigError, ServiceConfig, serviceConfigFromEnv, ServiceName } from './config';
 import { correlationMiddleware, currentCorrelationId } from './correlation';
-import { bodyParserErrorMiddleware } from './errors';
+import { bodyParserErrorMiddleware, hostileInputMiddleware } from './errors';
 import { JsonLogger } from './logger';
 import { httpMetricsMiddleware, METRICS_REGISTRY } from './metrics';
 import { probeDependencies } from './probe';
@@ -44,6 +44,7 @@ export async function createServiceApp(
   if (logger instanceof JsonLogger) app.use(requestLogMiddleware(logger));
   app.useBodyParser('json', { limit: bodyLimitBytes });
   app.use(bodyParserErrorMiddleware);
+  app.use(hostileInputMiddleware);
   return app;
 }
 

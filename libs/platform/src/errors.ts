@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, throwError } from 'rxjs';
+import { firstUnstorableText, isStorableText } from '@jifen/contracts';
 import { currentCorrelationId } from './correlation';
 
 /** Every 4xx/5xx body: a machine-readable `reason`, a sentence for people, the correlation id. */
@@ -148,4 +149,56 @@ export function bodyParserErrorMiddleware(
   } else {
     next(error);
   }
+}
+
+/** Deeper than any request body of the API needs; validation recurses once per level. */
+export const maxBodyDepth = 32;
+
+/**
+ * Runs after the JSON body parser: refuses with 400 what would otherwise reach a handler and
+ * fail there with a 500. A body nested thousands of levels deep (it fits in 64 KiB) overflows
+ * the stack in validation; U+0000 and unpaired surrogates, in the body, a path segment or the
+ * query, make PostgreSQL refuse the query that carries them.
+ */
+export function hostileInputMiddleware(
+  req: IncomingMessage & { body?: unknown },
+  res: ServerResponse,
+  next: () => void,
+): void {
+  if (nestsDeeperThan(req.body, maxBodyDepth)) {
+    sendError(res, 400, 'invalid', `The request body nests more than ${maxBodyDepth} levels.`);
+    return;
+  }
+  const [path, query = ''] = (req.url ?? '').split('?', 2);
+  const decoded = [...path.split('/'), ...query.split(/[&=]/)].map((part) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return ''; // Not percent-decodable: the router answers it.
+    }
+  });
+  const field = decoded.some((part) => !isStorableText(part))
+    ? 'The path or the query'
+    : firstUnstorableText(req.body, 'body');
+  if (field !== undefined) {
+    sendError(
+      res,
+      400,
+      'invalid',
+      `${field} holds U+0000 or an unpaired surrogate, which no identifier or text may contain.`,
+    );
+    return;
+  }
+  next();
+}
+
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -13,6 +13,8 @@ export function parseDay(name: string, value: unknown): string | null {
   const ok =
     typeof value === 'string' &&
     dayPattern.test(value) &&
+    // Not toISOString() alone: month 13 is an Invalid Date, on which it throws (a 500).
+    !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
     new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
   if (!ok) {
     throw new ApiError(

@@ -38,6 +38,8 @@ export class AllianceController {
 }
 
 function checkDate(date: string): void {
-  if (!datePattern.test(date))
-    throw new ApiError(400, 'invalid', 'date must be a day as YYYY-MM-DD');
+  // A day that does not exist (2026-02-30) matches the pattern and failed in SQL: a 500.
+  const exists =
+    datePattern.test(date) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date);
+  if (!exists) throw new ApiError(400, 'invalid', 'date must be a day as YYYY-MM-DD');
 }
