@@ -209,6 +209,93 @@ export class EventStore {
     return this.saveSnapshots(db, [snapshot]);
   }
 
+  /** Several streams' cached states (one round trip); streams without one are absent. */
+  async loadSnapshots<S>(
+    db: Queryable,
+    streamIds: readonly string[],
+    schemaVersion: number,
+  ): Promise<Map<string, Snapshot<S>>> {
+    if (streamIds.length === 0) return new Map();
+    const { rows } = await db.query<{ stream_id: string; stream_position: string; state: S }>(
+      `SELECT stream_id, stream_position::text, state FROM ${this.schema}.snapshots
+       WHERE stream_id = ANY($1::text[]) AND schema_version = $2`,
+      [streamIds, schemaVersion],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.stream_id,
+        {
+          streamId: row.stream_id,
+          streamPosition: Number(row.stream_position),
+          schemaVersion,
+          state: row.state,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * aggregateStream for many streams in three round trips whatever their number: snapshots,
+   * the events after them, and — only for streams with no newer event — their versions, so a
+   * snapshot ahead of its stream is still caught and ignored.
+   */
+  async aggregateStreams<S, E extends DomainEvent>(
+    db: Queryable,
+    streamIds: readonly string[],
+    options: {
+      initialState: () => S;
+      evolve: (state: S, event: E) => S;
+      snapshotSchemaVersion?: number;
+    },
+  ): Promise<Map<string, { state: S; version: number; fromSnapshot: number }>> {
+    const snapshots =
+      options.snapshotSchemaVersion === undefined
+        ? new Map<string, Snapshot<S>>()
+        : await this.loadSnapshots<S>(db, streamIds, options.snapshotSchemaVersion);
+    const tails = await this.readStreams<E>(
+      db,
+      streamIds.map((streamId) => ({
+        streamId,
+        fromPosition: (snapshots.get(streamId)?.streamPosition ?? 0) + 1,
+      })),
+    );
+    const idle = streamIds.filter((id) => snapshots.has(id) && tails.get(id)!.length === 0);
+    if (idle.length > 0) {
+      const { rows } = await db.query<{ stream_id: string; version: string }>(
+        `SELECT stream_id, max(stream_position)::text AS version FROM ${this.schema}.messages
+         WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+        [idle],
+      );
+      const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
+      const ahead = idle.filter(
+        (id) => (versions.get(id) ?? 0) < snapshots.get(id)!.streamPosition,
+      );
+      for (const id of ahead) snapshots.delete(id);
+      if (ahead.length > 0) {
+        const reread = await this.readStreams<E>(
+          db,
+          ahead.map((streamId) => ({ streamId })),
+        );
+        for (const [id, events] of reread) tails.set(id, events);
+      }
+    }
+    const result = new Map<string, { state: S; version: number; fromSnapshot: number }>();
+    for (const streamId of streamIds) {
+      const snapshot = snapshots.get(streamId);
+      const events = tails.get(streamId)!;
+      const state = events.reduce(
+        (current, event) => options.evolve(current, { type: event.type, data: event.data } as E),
+        snapshot ? snapshot.state : options.initialState(),
+      );
+      const version =
+        events.length > 0
+          ? events[events.length - 1].streamPosition
+          : (snapshot?.streamPosition ?? 0);
+      result.set(streamId, { state, version, fromSnapshot: snapshot?.streamPosition ?? 0 });
+    }
+    return result;
+  }
+
   /**
    * A stream's state: its snapshot (when `snapshotSchemaVersion` is given and one exists) plus
    * the events after it, folded with `evolve`. A snapshot ahead of the stream (saved by a

@@ -111,3 +111,53 @@ it('never replaces a newer snapshot with an older one, and dropping them all cha
     });
   }
 });
+
+it('aggregates many streams in one call exactly as one at a time, snapshots or not', async () => {
+  const { store, pool } = db;
+  const [plain, snapshotted, idle, ahead, empty] = [
+    stream(),
+    stream(),
+    stream(),
+    stream(),
+    stream(),
+  ];
+  await store.append(pool, plain, 0, numbered(3));
+  await store.append(pool, snapshotted, 0, numbered(5));
+  await store.saveSnapshot(pool, {
+    streamId: snapshotted,
+    streamPosition: 2,
+    schemaVersion: 1,
+    state: { total: 3, seen: [1, 2] },
+  });
+  await store.append(pool, idle, 0, numbered(2));
+  await store.saveSnapshot(pool, {
+    streamId: idle,
+    streamPosition: 2,
+    schemaVersion: 1,
+    state: { total: 3, seen: [1, 2] },
+  });
+  await store.append(pool, ahead, 0, numbered(1));
+  // A snapshot saved by a transaction whose events did not commit: ahead of its stream.
+  await store.saveSnapshot(pool, {
+    streamId: ahead,
+    streamPosition: 9,
+    schemaVersion: 1,
+    state: { total: 99, seen: [99] },
+  });
+
+  const ids = [plain, snapshotted, idle, ahead, empty];
+  const together = await store.aggregateStreams(pool, ids, folding(1));
+  for (const id of ids) {
+    expect(together.get(id)).toEqual(await store.aggregateStream(pool, id, folding(1)));
+  }
+  expect(together.get(ahead)).toEqual({
+    state: { total: 1, seen: [1] },
+    version: 1,
+    fromSnapshot: 0,
+  });
+  expect(together.get(empty)).toEqual({
+    state: { total: 0, seen: [] },
+    version: 0,
+    fromSnapshot: 0,
+  });
+});

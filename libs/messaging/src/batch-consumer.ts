@@ -32,6 +32,12 @@ export interface BatchConsumerOptions {
   onBatchDone?: (done: BatchDone) => void;
   /** Called when this instance (re)joins its group: partitions may have moved. */
   onGroupJoin?: () => void;
+  /**
+   * Partitions applied at the same time [1]. A batch mostly waits on the database, so more
+   * pays when batches of different partitions write different rows (members); rows they share
+   * (counters) must be written in one order, or their transactions deadlock.
+   */
+  partitionsConsumedConcurrently?: number;
   /** Longest wait between attempts of a failing batch [10 s]. */
   maxBackoffMs?: number;
 }
@@ -67,6 +73,7 @@ export class BatchConsumer {
     });
     this.running = true;
     await this.consumer.run({
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({

@@ -48,7 +48,11 @@ export class Tally {
     const types: string[] = [];
     const counters: string[] = [];
     const ns: number[] = [];
-    for (const { eventType, counter, n } of this.entries()) {
+    // Sorted: batches of several partitions add to the same rows at once, always in this order.
+    const entries = [...this.entries()].sort(
+      (a, b) => a.eventType.localeCompare(b.eventType) || a.counter.localeCompare(b.counter),
+    );
+    for (const { eventType, counter, n } of entries) {
       types.push(eventType);
       counters.push(counter);
       ns.push(n);

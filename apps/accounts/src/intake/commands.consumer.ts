@@ -103,6 +103,8 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       groupId: groupId(this.config.kafka, 'jifen-accounts'),
       topics: [topicName(this.config.kafka, Topics.commands)],
       handle: (messages, context) => this.handle(messages, context),
+      // Partitions are independent (their own members and offsets): apply four at a time.
+      partitionsConsumedConcurrently: 4,
       onBatchDone: (done) => this.metrics.batchDone(done),
       // Another instance may have written these members while the partition was elsewhere.
       onGroupJoin: () => this.members.forget(),

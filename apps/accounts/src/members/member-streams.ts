@@ -36,19 +36,16 @@ export class MemberStreams {
       if (cached) found.set(memberId, cached);
       else missing.push(memberId);
     }
-    await Promise.all(
-      missing.map(async (memberId) => {
-        const { state, version, fromSnapshot } = await this.store.aggregateStream<
-          MemberState,
-          LedgerEvent
-        >(db, memberStreamId(memberId), {
-          initialState,
-          evolve,
-          snapshotSchemaVersion: MemberSnapshotVersion,
-        });
-        found.set(memberId, { state, version, snapshotAt: fromSnapshot });
-      }),
+    // Every miss of the batch in three round trips (snapshots, newer events, versions).
+    const loaded = await this.store.aggregateStreams<MemberState, LedgerEvent>(
+      db,
+      missing.map(memberStreamId),
+      { initialState, evolve, snapshotSchemaVersion: MemberSnapshotVersion },
     );
+    for (const memberId of missing) {
+      const { state, version, fromSnapshot } = loaded.get(memberStreamId(memberId))!;
+      found.set(memberId, { state, version, snapshotAt: fromSnapshot });
+    }
     return found;
   }
 

@@ -59,6 +59,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       groupId: groupId(this.config.kafka, 'jifen-ingestion'),
       topics: [topicName(this.config.kafka, Topics.inbound)],
       handle: (messages, context) => this.handle(messages, context),
+      // Partitions are independent (their own members and offsets): apply four at a time.
+      partitionsConsumedConcurrently: 4,
       onBatchDone: (done) => this.metrics.batchDone(done),
     });
     await this.consumer.start();
