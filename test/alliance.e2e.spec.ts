@@ -56,6 +56,12 @@ describe('points alliance settlement', () => {
     apps.push(app);
     urls[service] = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   };
+  const call = (service: ServiceName, method: string, path: string, key: string, body: unknown) =>
+    fetch(`${urls[service]}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const get = async (service: ServiceName, path: string, key = keys.admin) => {
     const response = await fetch(`${urls[service]}${path}`, {
       headers: { authorization: `Bearer ${key}` },
@@ -102,6 +108,19 @@ describe('points alliance settlement', () => {
       cloudEvent('member.signed_up', { memberId }),
     ]);
     await eventually(async () => expect(await balance()).toBe(50));
+    // Redemption learns of enrolments from accounts' events, a moment later: a partner
+    // converting for a member it has not heard of yet is refused (unknown_member).
+    await call('redemption', 'POST', '/admin/catalogue', keys.admin, {
+      itemId: 'fifty',
+      name: 'fifty',
+      category: 'test',
+      pointsPrice: 50,
+      unitCostMinor: 50,
+    });
+    await eventually(async () => {
+      const { body } = await get('redemption', `/catalogue?memberId=${memberId}`);
+      expect(body.items.map((i: Answer) => i.itemId)).toContain('fifty');
+    });
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { isStorableText } from '@jifen/contracts';
+import { firstUnstorableText, isStorableText } from '@jifen/contracts';
 import { PartnerTerms } from '@jifen/ledger';
 import { verify } from './signature';
 
@@ -106,6 +106,16 @@ export function checkMessage(
         ok: false,
         reason: 'malformed',
         detail: 'a statement has date (YYYY-MM-DD) and messageIds (strings)',
+        ...ids,
+      };
+    }
+    // Stored as given: a value PostgreSQL refuses would stop the partition for good.
+    const unstorable = firstUnstorableText(m.sums, 'sums');
+    if (unstorable !== undefined) {
+      return {
+        ok: false,
+        reason: 'malformed',
+        detail: `${unstorable} holds a character that cannot be stored`,
         ...ids,
       };
     }

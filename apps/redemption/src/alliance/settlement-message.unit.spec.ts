@@ -68,3 +68,33 @@ describe('checking a settlement message, in the contract order', () => {
     });
   });
 });
+
+describe('a partner statement', () => {
+  const statement = (sums: unknown) =>
+    signed(
+      {
+        messageId: 's-1',
+        partnerId: 'airline-x',
+        type: 'statement',
+        date: '2026-11-20',
+        messageIds: ['m-1'],
+        sums,
+        occurredAt: '2026-11-21T01:00:00+08:00',
+      },
+      secrets['airline-x'],
+    );
+
+  it('is accepted with its sums', () => {
+    expect(checkMessage(statement({ creditPoints: 1_200 }), partners, secrets)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('is refused when its sums hold a character the database cannot store', () => {
+    expect(checkMessage(statement({ note: 'a\u0000b' }), partners, secrets)).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+      detail: 'sums.note holds a character that cannot be stored',
+    });
+  });
+});
