@@ -1,8 +1,10 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { EventStore, EventStoreTables1767225600000, poolOf } from '@jifen/event-store';
-import { PlatformModule, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { ACCOUNTS_POOL } from './accounts.tokens';
+import {
+  EventStoreTables1767225600000,
+  eventStoreProviders,
+  OutboxRelayService,
+} from '@jifen/event-store';
+import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { CommandsConsumer } from './intake/commands.consumer';
 import { ProcessedCommands } from './intake/processed-commands';
 import { MembersController } from './members/members.controller';
@@ -12,7 +14,6 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsScheduler } from './jobs/jobs.scheduler';
 import { JobsService } from './jobs/jobs.service';
 import { CommandOutcomes } from './outcomes/command-outcomes';
-import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { ProgramVersions } from './rules/program-versions';
 import { RulesController } from './rules/rules.controller';
 import { StatsController } from './stats/stats.controller';
@@ -27,12 +28,7 @@ export const accountsMigrations = [
 
 /** The commands consumer and what it needs (the benchmark runs these alone). */
 export const commandsConsumerProviders: Provider[] = [
-  { provide: ACCOUNTS_POOL, inject: [DataSource], useFactory: poolOf },
-  {
-    provide: EventStore,
-    inject: [SERVICE_CONFIG],
-    useFactory: (c: ServiceConfig) => new EventStore({ schema: c.schema }),
-  },
+  ...eventStoreProviders,
   ProcessedCommands,
   CommandOutcomes,
   ProgramVersions,

@@ -1,5 +1,6 @@
 import {
   DynamicModule,
+  Provider,
   Inject,
   Injectable,
   Logger,
@@ -58,6 +59,16 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   }
 }
 
+/** The service's pg pool (SERVICE_POOL) and its EventStore, for a module's providers. */
+export const eventStoreProviders: Provider[] = [
+  { provide: SERVICE_POOL, inject: [DataSource], useFactory: poolOf },
+  {
+    provide: EventStore,
+    inject: [SERVICE_CONFIG],
+    useFactory: (config: ServiceConfig) => new EventStore({ schema: config.schema }),
+  },
+];
+
 /**
  * The event store of a service's own schema, its pg pool (SERVICE_POOL) and its outbox relay.
  * Import it in a module that also imports the service's PlatformModule (for DataSource and
@@ -68,15 +79,7 @@ export class EventStoreModule {
   static forService(): DynamicModule {
     return {
       module: EventStoreModule,
-      providers: [
-        { provide: SERVICE_POOL, inject: [DataSource], useFactory: poolOf },
-        {
-          provide: EventStore,
-          inject: [SERVICE_CONFIG],
-          useFactory: (config: ServiceConfig) => new EventStore({ schema: config.schema }),
-        },
-        OutboxRelayService,
-      ],
+      providers: [...eventStoreProviders, OutboxRelayService],
       exports: [SERVICE_POOL, EventStore],
     };
   }

@@ -19,6 +19,7 @@ import {
   EventStore,
   ExpectedVersionConflict,
   OutboxEntry,
+  SERVICE_POOL,
   StreamAppend,
   withTransaction,
 } from '@jifen/event-store';
@@ -51,7 +52,6 @@ import {
   MemberStreams,
   memberStreamId,
 } from '../members/member-streams';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
 import { enrolledAmong } from '../members/enrolment';
 import { CommandOutcome, CommandOutcomes, outcomeEvents } from '../outcomes/command-outcomes';
 import { ProgramVersions } from '../rules/program-versions';
@@ -85,7 +85,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly processed: ProcessedCommands,
     private readonly outcomes: CommandOutcomes,

@@ -6,9 +6,8 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { Pool } from 'pg';
-import { withTransaction } from '@jifen/event-store';
+import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
 import { CronSchedule, localMinute, parseCron } from './cron';
 import { JobsService } from './jobs.service';
 
@@ -31,7 +30,7 @@ export class JobsScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly jobs: JobsService,
   ) {}
 

@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { LedgerCommandMessage, Topics } from '@jifen/contracts';
-import { EventStore, OutboxEntry, Queryable, withTransaction } from '@jifen/event-store';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
+import {
+  EventStore,
+  OutboxEntry,
+  Queryable,
+  SERVICE_POOL,
+  withTransaction,
+} from '@jifen/event-store';
 import { enrolledMembers } from '../members/enrolment';
 import { CommandOutcomes } from '../outcomes/command-outcomes';
 
@@ -47,7 +52,7 @@ const chunk = 1_000;
 @Injectable()
 export class JobsService {
   constructor(
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly outcomes: CommandOutcomes,
   ) {}

@@ -1,6 +1,6 @@
 import { Controller, DefaultValuePipe, Get, Inject, Param, Query } from '@nestjs/common';
 import { Pool } from 'pg';
-import { EventStore } from '@jifen/event-store';
+import { EventStore, SERVICE_POOL } from '@jifen/event-store';
 import {
   ENTRY_KIND,
   evolve,
@@ -13,7 +13,6 @@ import {
   toLedgerEntry,
 } from '@jifen/ledger';
 import { ApiError, Roles } from '@jifen/platform';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
 import { ProgramVersions } from '../rules/program-versions';
 import { MemberSnapshotVersion, memberStreamId } from './member-streams';
 
@@ -23,7 +22,7 @@ const entryTypes = Object.keys(ENTRY_KIND);
 @Controller('members')
 export class MembersController {
   constructor(
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly programs: ProgramVersions,
   ) {}

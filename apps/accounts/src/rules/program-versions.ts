@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Queryable, withTransaction } from '@jifen/event-store';
+import { Queryable, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import { LedgerConfig, Program, ProgramVersion, RETAIL_CHAIN_V1 } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
 
 /**
  * The program as the ledger judges it: version 1 (RETAIL_CHAIN_V1, in force from 2000-01-01)
@@ -15,7 +14,7 @@ import { ACCOUNTS_POOL } from '../accounts.tokens';
 export class ProgramVersions {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
   ) {}
 
   async program(db: Queryable = this.pool): Promise<Program> {

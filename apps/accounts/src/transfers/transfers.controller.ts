@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nest
 import type { ServerResponse as Response } from 'node:http';
 import { Pool } from 'pg';
 import { LedgerCommandMessage, Topics } from '@jifen/contracts';
-import { EventStore, withTransaction } from '@jifen/event-store';
+import { EventStore, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import { TransferPoints } from '@jifen/ledger';
 import { ApiError, Roles } from '@jifen/platform';
-import { ACCOUNTS_POOL } from '../accounts.tokens';
 import { enrolledAmong } from '../members/enrolment';
 import { CommandOutcome, CommandOutcomes } from '../outcomes/command-outcomes';
 import { TransferPointsDto } from './transfer-points.dto';
@@ -43,7 +42,7 @@ export type TransferAnswer = Omit<TransferRequest, 'requestedAt'> &
 @Controller('members/:memberId/transfers')
 export class TransfersController {
   constructor(
-    @Inject(ACCOUNTS_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_POOL) private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly outcomes: CommandOutcomes,
   ) {}
