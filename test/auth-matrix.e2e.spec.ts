@@ -133,6 +133,11 @@ const services: Record<
       { method: 'GET', path: '/analytics/lag', allowed: ['analyst', 'admin'] },
       { method: 'GET', path: '/analytics/roi', allowed: ['analyst', 'admin'] },
       { method: 'GET', path: '/analytics/segments', allowed: ['analyst', 'admin'] },
+      // The dashboard page and its assets need no key; the page sends the analyst's key to
+      // the /analytics calls above.
+      { method: 'GET', path: '/dashboard', allowed: 'public' },
+      { method: 'GET', path: '/dashboard/assets/dashboard.js', allowed: 'public' },
+      { method: 'GET', path: '/dashboard/assets/dashboard.css', allowed: 'public' },
     ],
   },
 };

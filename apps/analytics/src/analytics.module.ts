@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { poolOf } from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { ANALYTICS_POOL } from './analytics.tokens';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { ReadModels } from './figures/read-models';
 import { AnalyticsController } from './http/analytics.controller';
 import { ReadModels1767398400000 } from './migrations/1767398400000-read-models';
@@ -16,7 +17,7 @@ export class AnalyticsModule {
     return {
       module: AnalyticsModule,
       imports: [PlatformModule.forService(config, { migrations: analyticsMigrations })],
-      controllers: [AnalyticsController],
+      controllers: [AnalyticsController, DashboardController],
       providers: [
         { provide: ANALYTICS_POOL, inject: [DataSource], useFactory: poolOf },
         ReadModels,
