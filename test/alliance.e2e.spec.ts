@@ -12,6 +12,7 @@ import {
   TopicReader,
 } from '@jifen/testing';
 import { AccountsModule } from '../apps/accounts/src/accounts.module';
+import { AllianceService } from '../apps/redemption/src/alliance/alliance.service';
 import { sign } from '../apps/redemption/src/alliance/signature';
 import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 import { RedemptionModule } from '../apps/redemption/src/redemption.module';
@@ -254,5 +255,23 @@ describe('points alliance settlement', () => {
       missingAtPartner: [settled[0]],
       unknownHere: ['msg-extra'],
     });
+  });
+
+  it("sends each partner the day's signed statement once, after the day is over", async () => {
+    const redemption = apps[apps.length - 1];
+    const alliance = redemption.get(AllianceService);
+    // 01:00 on the 21st, program time: the 20th ended an hour ago, past the half-hour grace.
+    const now = new Date('2026-11-21T01:00:00+08:00');
+    expect(await alliance.publishDailyStatements(now)).toEqual(['airline-x', 'hotel-y']);
+    expect(await alliance.publishDailyStatements(now)).toEqual([]);
+    const statement = await eventually(() => {
+      const found = outbound.messages
+        .map((m) => m.json<Answer>())
+        .filter((m) => m.type === 'statement' && m.partnerId === 'airline-x' && m.date === day);
+      expect(found).toHaveLength(1);
+      return found[0];
+    });
+    expect(statement.signature).toBe(sign(statement, secrets['airline-x']));
+    expect(statement.sums).toMatchObject({ creditPoints: 1_200, debitPoints: 500, netMinor: 700 });
   });
 });

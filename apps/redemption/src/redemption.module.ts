@@ -4,10 +4,12 @@ import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { AllianceConsumer } from './alliance/alliance.consumer';
 import { AllianceController } from './alliance/alliance.controller';
 import { AllianceService } from './alliance/alliance.service';
+import { DailyStatements } from './alliance/daily-statements';
 import { CatalogueController } from './catalogue/catalogue.controller';
 import { CatalogueService } from './catalogue/catalogue.service';
 import { Redemption1764201600300 } from './migrations/1764201600300-redemption';
 import { Alliance1764201600301 } from './migrations/1764201600301-alliance';
+import { AllianceStatementsSent1764201600302 } from './migrations/1764201600302-alliance-statements-sent';
 import { AccountsEventsConsumer } from './redemptions/accounts-events.consumer';
 import { PaymentTimeouts } from './redemptions/payment-timeouts';
 import { RedemptionsController } from './redemptions/redemptions.controller';
@@ -17,6 +19,7 @@ import { RedemptionsService } from './redemptions/redemptions.service';
 export const redemptionMigrations = [
   Redemption1764201600300,
   Alliance1764201600301,
+  AllianceStatementsSent1764201600302,
   EventStoreTables1767225600000,
 ];
 
@@ -37,6 +40,7 @@ export class RedemptionModule {
         PaymentTimeouts,
         AllianceService,
         AllianceConsumer,
+        DailyStatements,
       ],
     };
   }

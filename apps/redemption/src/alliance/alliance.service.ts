@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { CommandCompletedEvent, LedgerCommandMessage, Topics } from '@jifen/contracts';
-import { EventStore, OutboxEntry, SERVICE_POOL } from '@jifen/event-store';
+import { EventStore, OutboxEntry, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import { LedgerCommand, localDay, PartnerTerms, programAt, RETAIL_CHAIN } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import {
@@ -284,6 +284,7 @@ export class AllianceService {
     partnerId: string,
     date: string,
     now = new Date(),
+    db: Pool | PoolClient = this.pool,
   ): Promise<PartnerStatement | undefined> {
     const report = await this.statement(partnerId, date);
     const secret = this.config.partnerSecrets[partnerId];
@@ -306,10 +307,37 @@ export class AllianceService {
       },
       secret,
     );
-    await this.store.enqueue(this.pool, [
+    await this.store.enqueue(db, [
       { topic: Topics.allianceOutbound, key: partnerId, type: 'statement', payload: message },
     ]);
     return report;
+  }
+
+  /**
+   * Each partner's signed statement of the last program day, once that day has been over for
+   * `graceMs` (late messages settle first). Once across instances: the day is claimed in
+   * `alliance_statements_sent` in the transaction that enqueues the statement.
+   */
+  async publishDailyStatements(now: Date, graceMs = 30 * 60_000): Promise<string[]> {
+    const day = localDay(
+      new Date(now.getTime() - graceMs - 24 * 3_600_000).toISOString(),
+      this.config.timezone,
+    );
+    const sent: string[] = [];
+    for (const partner of this.partners(now)) {
+      if (this.config.partnerSecrets[partner.partnerId] === undefined) continue;
+      const claimed = await withTransaction(this.pool, async (db) => {
+        const { rowCount } = await db.query(
+          `INSERT INTO alliance_statements_sent (partner_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+          [partner.partnerId, day],
+        );
+        if (rowCount === 0) return false;
+        await this.publishStatement(partner.partnerId, day, now, db);
+        return true;
+      });
+      if (claimed) sent.push(partner.partnerId);
+    }
+    return sent;
   }
 
   private async recordPartnerStatement(db: PoolClient, m: PartnerStatementMessage, now: Date) {
