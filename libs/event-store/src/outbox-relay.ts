@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { IHeaders, Message, Producer } from 'kafkajs';
+import { sendInChunks } from '@jifen/messaging';
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
 import { outboxChannel } from './migration';
 
@@ -184,10 +185,7 @@ export class OutboxRelay {
     );
     if (rows.length === 0) return 0;
 
-    await this.options.producer.sendBatch({
-      acks: -1,
-      topicMessages: byTopic(rows, this.settings.topicPrefix),
-    });
+    await sendInChunks(this.options.producer, byTopic(rows, this.settings.topicPrefix));
 
     const last = rows[rows.length - 1];
     await session.client.query(

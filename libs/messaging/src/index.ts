@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './topics';
 export * from './intake-stats';
 export * from './intake-metrics';
+export * from './send-in-chunks';

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { CompressionTypes, KafkaMessage, Message, Producer } from 'kafkajs';
+import { KafkaMessage, Message, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Topics } from '@jifen/contracts';
@@ -17,6 +17,7 @@ import {
   IntakeMetrics,
   loadNextOffset,
   saveNextOffset,
+  sendInChunks,
   Tally,
   topicName,
 } from '@jifen/messaging';
@@ -100,7 +101,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       { topic: this.commandsTopic, messages: commands },
       { topic: this.dlqTopic, messages: deadLetters },
     ].filter((t) => t.messages.length > 0);
-    await this.producer!.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+    await sendInChunks(this.producer!, topicMessages);
 
     const last = BigInt(fresh[fresh.length - 1].offset);
     await this.dataSource.transaction(async (manager) => {

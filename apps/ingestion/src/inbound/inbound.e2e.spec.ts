@@ -83,6 +83,35 @@ describe('ingestion over the real broker', () => {
     });
   });
 
+  it("forwards a batch whose commands together exceed the broker's largest request", async () => {
+    // 400 purchases of about 6 KB each: their commands come to about 5 MB, far over the
+    // broker's 1 MiB per request; sent at once they would be refused, and retried, forever.
+    const memberId = randomMemberId();
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      sku: `sku-${i}-${'x'.repeat(40)}`,
+      quantity: 1,
+      unitPriceMinor: 100,
+    }));
+    const purchases = Array.from({ length: 400 }, (_, i) =>
+      cloudEvent('purchase.completed', {
+        memberId,
+        orderId: `big-${i}`,
+        amountMinor: 6_000,
+        currency: 'CNY',
+        items,
+      }),
+    );
+    // Upstream sends under the limit too; ingestion fetches up to 1 MiB per partition, whose
+    // commands (the original bytes in base64 plus the parsed event) are over twice as large.
+    for (let i = 0; i < purchases.length; i += 100) await publish(...purchases.slice(i, i + 100));
+    await eventually(
+      () => expect(commands.messages.filter((m) => m.key === memberId)).toHaveLength(400),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+  });
+
   it('dead-letters what it cannot apply, with the reason, the detail and the original bytes', async () => {
     const memberId = randomMemberId();
     const notJson = Buffer.from('{"specversion": "1.0", oops');
@@ -126,18 +155,19 @@ describe('ingestion over the real broker', () => {
   it('counts every message once: received = forwarded + duplicates + dead-lettered', async () => {
     const s = await eventually(async () => {
       const current = await stats();
-      expect(current.received).toBe(6);
+      // 1 forwarded, 400 forwarded in one large batch, 5 dead-lettered.
+      expect(current.received).toBe(406);
       return current;
     });
     expect(s).toMatchObject({
-      received: 6,
-      forwarded: 1,
+      received: 406,
+      forwarded: 401,
       duplicates: 0,
       deadLettered: { malformed: 2, invalid: 1, unknown_type: 1, unsupported_currency: 1 },
     });
     expect(s.byType['purchase.completed']).toMatchObject({
-      received: 3,
-      forwarded: 1,
+      received: 403,
+      forwarded: 401,
       deadLettered: { invalid: 1, unsupported_currency: 1 },
     });
     const deadLettered = Object.values(s.deadLettered).reduce((a, b) => a + b, 0);
