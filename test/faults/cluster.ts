@@ -13,8 +13,26 @@ const pgBin = '/usr/lib/postgresql/15/bin';
 export const repoRoot = path.resolve(__dirname, '../..');
 const kafkaScript = path.join(repoRoot, 'deploy/kafka-local/kafka-local.sh');
 
-/** The broker port of the suite: never the shared 9092. */
-export const faultsKafkaPort = Number(process.env.FAULTS_KAFKA_PORT ?? 19092);
+/**
+ * The broker port of the suite: never the shared 9092, and not 19092 either, where a broker
+ * this suite did not start was found running (stopping it would be someone else's outage).
+ * The controller listens on the port + 1.
+ */
+export const faultsKafkaPort = Number(process.env.FAULTS_KAFKA_PORT ?? 19592);
+
+/** True when a broker already answers on the suite's port: the suite must own its broker. */
+export async function kafkaAnswers(): Promise<boolean> {
+  try {
+    await run('node', [
+      path.join(repoRoot, 'deploy/kafka-local/ready.js'),
+      `127.0.0.1:${faultsKafkaPort}`,
+      '0',
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface PrivateCluster {
   dataDir: string;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureDatabase } from '../../libs/platform/src/database';
-import { createCluster, faultsKafkaPort, kafka, repoRoot } from './cluster';
+import { createCluster, faultsKafkaPort, kafka, kafkaAnswers, repoRoot } from './cluster';
 
 const run = promisify(execFile);
 
@@ -15,6 +15,12 @@ const run = promisify(execFile);
  */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  if (await kafkaAnswers()) {
+    throw new Error(
+      `a broker already answers on 127.0.0.1:${faultsKafkaPort}: the faults suite stops its broker, ` +
+        'so it needs one of its own (set FAULTS_KAFKA_PORT to a free port)',
+    );
+  }
   const outDir = path.join(repoRoot, 'dist', `.faults-${randomBytes(4).toString('hex')}`);
   process.env.JIFEN_FAULTS_DIST = outDir;
   const build = run(

@@ -550,3 +550,36 @@ export async function withLogs<T>(p: Platform, fn: () => Promise<T>): Promise<T>
 }
 
 export const inboundTopic = (p: Platform) => p.ctx.topic(Topics.inbound);
+
+export interface FaultOptions {
+  seed: number;
+  /** Fraction of the stream's events stored by accounts when the fault is injected. */
+  at?: number;
+  inject(p: Platform): Promise<void>;
+  verify?: VerifyOptions;
+}
+
+/**
+ * The shape of most faults: publish the known stream (in chunks, while the services work),
+ * inject the fault once accounts has stored `at` of it, let the publisher finish, then check
+ * every member against the fold and run the audit.
+ */
+export async function streamWithFault(
+  p: Platform,
+  options: FaultOptions,
+): Promise<{ stream: KnownStream; expected: Expected; report: AuditReport }> {
+  const stream = knownStream({ seed: options.seed });
+  const expected = expectedOf(stream.events);
+  return withLogs(p, async () => {
+    const publisher = new Publisher(p.ctx.brokers, inboundTopic(p), stream.events, {
+      chunk: 100,
+      pauseMs: 20,
+    });
+    await progress(p, expected, options.at ?? 0.3);
+    await options.inject(p);
+    await publisher.done;
+    const report = await verify(p, expected, options.verify);
+    expect(report.streams).toBe(stream.memberIds.length);
+    return { stream, expected, report };
+  });
+}

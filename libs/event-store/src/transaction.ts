@@ -10,6 +10,14 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client whose connection is lost between two statements (the server
+  // terminated the backend, or stopped) emits 'error', and pg-pool listens only on idle
+  // clients: without this listener the process crashes. The next statement fails instead,
+  // and the client is destroyed on release.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -21,6 +29,8 @@ export async function withTransaction<T>(
     });
     throw error;
   } finally {
+    // A broken client keeps the listener: it is destroyed, and may still report its socket.
+    if (!broken) client.removeListener('error', onError);
     client.release(broken);
   }
 }
