@@ -555,8 +555,10 @@ export interface FaultOptions {
   seed: number;
   /** Fraction of the stream's events stored by accounts when the fault is injected. */
   at?: number;
-  inject(p: Platform): Promise<void>;
+  inject(p: Platform, expected: Expected): Promise<void>;
   verify?: VerifyOptions;
+  /** Chunk pause of the publisher [20 ms]: longer keeps the stream coming during the fault. */
+  pauseMs?: number;
 }
 
 /**
@@ -573,13 +575,13 @@ export async function streamWithFault(
   return withLogs(p, async () => {
     const publisher = new Publisher(p.ctx.brokers, inboundTopic(p), stream.events, {
       chunk: 100,
-      pauseMs: 20,
+      pauseMs: options.pauseMs ?? 20,
     });
     await progress(p, expected, options.at ?? 0.3);
-    await options.inject(p);
+    await options.inject(p, expected);
     await publisher.done;
     const report = await verify(p, expected, options.verify);
-    expect(report.streams).toBe(stream.memberIds.length);
+    expect(report.streams).toBe(expected.states.size);
     return { stream, expected, report };
   });
 }

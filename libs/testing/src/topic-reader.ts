@@ -7,6 +7,8 @@ export interface ReadMessage {
   value: string;
   partition: number;
   offset: string;
+  /** The record's headers, as text. */
+  headers: Record<string, string>;
   json<T = unknown>(): T;
 }
 
@@ -67,6 +69,12 @@ export class TopicReader {
           value,
           partition,
           offset: message.offset,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, header]) => [
+              name,
+              String(header),
+            ]),
+          ),
           json: <T>() => JSON.parse(value) as T,
         });
       },

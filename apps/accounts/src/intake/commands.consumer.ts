@@ -45,7 +45,7 @@ import {
 } from '@jifen/messaging';
 import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { Registry } from 'prom-client';
-import { toIntegrationEvent } from '../integration/integration-events';
+import { integrationOutboxEntry } from '../integration/integration-events';
 import {
   LoadedMember,
   MemberSnapshotVersion,
@@ -233,24 +233,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       expectedVersion: members.get(memberId)!.version,
       events,
     }));
-    await this.store.appendMany(db, appends, {
-      outbox: (event) => {
-        const memberId = event.streamId.slice('member-'.length);
-        const integration = toIntegrationEvent(
-          memberId,
-          event.streamPosition,
-          event as unknown as LedgerEvent,
-        );
-        return (
-          integration && {
-            topic: Topics.accountsEvents,
-            key: memberId,
-            type: integration.type,
-            payload: integration,
-          }
-        );
-      },
-    });
+    await this.store.appendMany(db, appends, { outbox: integrationOutboxEntry });
     await this.store.enqueue(db, followUps);
     await this.processed.insert(db, processedNow);
     await this.outcomes.record(db, outcomes);

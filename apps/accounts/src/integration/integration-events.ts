@@ -1,3 +1,5 @@
+import { Topics } from '@jifen/contracts';
+import { OutboxEntry, PendingEvent } from '@jifen/event-store';
 import { LedgerEvent, toLedgerEntry } from '@jifen/ledger';
 
 /**
@@ -58,4 +60,24 @@ export function toIntegrationEvent(
   // to an order, refund, redemption, transfer or partner message.
   if (entry) return { ...base, occurredAt: entry.occurredAt, data: { ...data, ...entry } };
   return { ...base, occurredAt: String(data.occurredAt), data };
+}
+
+/**
+ * The outbox entry of a member-stream event about to be appended, or nothing. It names the
+ * stored event (stream id and position), which the relay publishes as the `stream-id` and
+ * `stream-position` headers.
+ */
+export function integrationOutboxEntry(event: PendingEvent<LedgerEvent>): OutboxEntry | undefined {
+  const memberId = event.streamId.slice('member-'.length);
+  const integration = toIntegrationEvent(memberId, event.streamPosition, event as LedgerEvent);
+  return (
+    integration && {
+      topic: Topics.accountsEvents,
+      key: memberId,
+      type: integration.type,
+      payload: integration,
+      streamId: event.streamId,
+      streamPosition: event.streamPosition,
+    }
+  );
 }
