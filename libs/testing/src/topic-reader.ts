@@ -70,10 +70,7 @@ export class TopicReader {
           partition,
           offset: message.offset,
           headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, header]) => [
-              name,
-              String(header),
-            ]),
+            Object.entries(message.headers ?? {}).map(([name, header]) => [name, String(header)]),
           ),
           json: <T>() => JSON.parse(value) as T,
         });
