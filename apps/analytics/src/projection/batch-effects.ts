@@ -1,7 +1,7 @@
 import { RedemptionEvent } from '@jifen/contracts';
 import { AccountsEvent, ledgerEntryTypes } from './accounts-event';
 import { addFlows, Flows, flowsOf, hasFlow, noFlows, reservedDeltaOf } from './flows';
-import { programDay } from './program-day';
+import { localDay } from '@jifen/ledger';
 
 /** What a batch changes about one member; merged into the stored row by position and sums. */
 export interface MemberDelta {
@@ -57,7 +57,7 @@ export function emptyEffects(): BatchEffects {
 
 /** Adds one (new, never applied) accounts event to the batch's effects. */
 export function addAccountsEvent(effects: BatchEffects, event: AccountsEvent, timeZone: string) {
-  const day = programDay(event.occurredAt, timeZone);
+  const day = localDay(event.occurredAt, timeZone);
   const flows = flowsOf(event);
   if (hasFlow(flows)) {
     effects.daily.set(day, addFlows(effects.daily.get(day) ?? noFlows(), flows));
