@@ -105,10 +105,14 @@ export class EventStore {
       requests.map((request) => [request.streamId, [] as RecordedEvent<E>[]]),
     );
     if (requests.length === 0) return byStream;
+    // `= ANY` as well as the join: PostgreSQL estimates an unnest at a handful of rows and
+    // would merge-join the whole table (500 ms at 800,000 events, measured); the ANY starts
+    // an index scan on the requested streams only (2 ms).
     const { rows } = await db.query<MessageRow>(
       `SELECT ${messageColumns} FROM ${this.schema}.messages m
        JOIN unnest($1::text[], $2::bigint[]) AS r(stream_id, from_position)
          ON m.stream_id = r.stream_id AND m.stream_position >= r.from_position
+       WHERE m.stream_id = ANY($1::text[])
        ORDER BY m.stream_id, m.stream_position`,
       [
         requests.map((request) => request.streamId),
