@@ -93,7 +93,9 @@ function runKafkaScript(command: 'start' | 'stop' | 'status', quiet = false): bo
 
 function supervise(service: ServiceName, env: NodeJS.ProcessEnv, restarts: number): void {
   const main = path.resolve(__dirname, '../apps', service, 'src/main.js');
-  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  // Node flags given to this script go to the services too (`node --cpu-prof ... start.js`).
+  const flags = [...new Set(['--enable-source-maps', ...process.execArgv])];
+  const child = spawn(process.execPath, [...flags, main], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
