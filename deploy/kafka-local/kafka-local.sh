@@ -159,11 +159,12 @@ start() {
     format_storage
     log "starting Apache Kafka $kafka_version on 127.0.0.1:$port (logs: $logs_dir)"
     # setsid: the broker outlives the shell that started it and ignores its terminal's Ctrl-C;
-    # `stop` ends it.
+    # `stop` ends it. 9>&-: the broker must not inherit the start lock, or every later `start`
+    # would wait on it for as long as the broker runs.
     setsid bash -c "exec java -Xms$heap -Xmx$heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -Djava.awt.headless=true -Dlog4j2.configurationFile='$run_dir/log4j2.yaml' \
       -Dkafka.logs.dir='$logs_dir' -cp '$(cat "$classpath_file")' kafka.Kafka '$props'" \
-      >"$logs_dir/stdout.log" 2>&1 </dev/null &
+      >"$logs_dir/stdout.log" 2>&1 </dev/null 9>&- &
     echo $! >"$pid_file"
   fi
   local started=$SECONDS

@@ -11,7 +11,6 @@ describe('fault 3: the broker stopped for 20 s and restarted', () => {
     p = await Platform.start({ services: ['ingestion', 'accounts'] });
   });
   afterAll(async () => {
-    // `kafka-local.sh start` while its broker runs would wait on its lock (see docs/operations.md).
     if (!(await kafkaAnswers())) await kafka('start');
     await p?.stop();
   });
