@@ -144,20 +144,24 @@ export async function appendStreams<E extends DomainEvent>(
     );
   }
   const stored = new Map(rows.map((row) => [row.message_id as string, row]));
+  // Grouped in one pass: filtering `pending` once per stream was quadratic (1,700 streams ×
+  // 3,500 events per batch in the accounts consumer).
+  const recorded = new Map<string, RecordedEvent<E>[]>(
+    appends.map((append) => [append.streamId, []]),
+  );
+  for (const event of pending) {
+    const row = stored.get(event.id) as AppendRow;
+    recorded.get(event.streamId)!.push({
+      ...event,
+      globalPosition: Number(row.global_position),
+      transactionId: row.transaction_id as string,
+      createdAt: row.created_at as Date,
+    } as RecordedEvent<E>);
+  }
   return appends.map((append) => ({
     streamId: append.streamId,
     nextExpectedVersion: append.expectedVersion + append.events.length,
-    events: pending
-      .filter((event) => event.streamId === append.streamId)
-      .map((event) => {
-        const row = stored.get(event.id) as AppendRow;
-        return {
-          ...event,
-          globalPosition: Number(row.global_position),
-          transactionId: row.transaction_id as string,
-          createdAt: row.created_at as Date,
-        } as RecordedEvent<E>;
-      }),
+    events: recorded.get(append.streamId)!,
   }));
 }
 
