@@ -4,6 +4,9 @@ import { sendInChunks } from '@jifen/messaging';
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
 import { outboxChannel } from './migration';
 
+/** How soon to look again, at first, when rows wait behind an open transaction. */
+const firstRecheckMs = 5;
+
 export interface OutboxRelayOptions {
   /** A pool on the service's database; the relay keeps one of its connections while running. */
   pool: Pool;
@@ -75,6 +78,7 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   /** A wake-up (NOTIFY, stop) that came while no sleep was pending: skip the next sleep. */
   private woken = false;
+  private recheckMs = firstRecheckMs;
   private state: OutboxRelayStatus = {
     running: false,
     active: false,
@@ -126,7 +130,20 @@ export class OutboxRelay {
         }
         const published = await this.publishBatch();
         this.state.consecutiveErrors = 0;
-        if (published < this.settings.batchSize) await this.sleep(this.settings.pollIntervalMs);
+        if (published < this.settings.batchSize) {
+          // Rows behind a transaction still open somewhere (the snapshot's xmin is the whole
+          // cluster's) are published once it ends; that end notifies nobody when it wrote no
+          // outbox rows, so look again soon rather than at the next poll: after 5 ms, doubling
+          // while the same wait goes on, up to the poll interval.
+          if (!(await this.rowsHidden())) {
+            this.recheckMs = firstRecheckMs;
+            await this.sleep(this.settings.pollIntervalMs);
+          } else {
+            if (published > 0) this.recheckMs = firstRecheckMs;
+            await this.sleep(Math.min(this.recheckMs, this.settings.pollIntervalMs));
+            this.recheckMs *= 2;
+          }
+        }
       } catch (error) {
         this.state.consecutiveErrors += 1;
         this.state.lastError = (error as Error).message;
@@ -216,6 +233,24 @@ export class OutboxRelay {
     session.checkpoint = { transactionId: last.transaction_id, position: last.position };
     this.state.published += rows.length;
     return rows.length;
+  }
+
+  /**
+   * Whether rows past the checkpoint wait (right after a batch that took every visible row,
+   * any row past it waits for an older transaction to end, or committed since).
+   */
+  private async rowsHidden(): Promise<boolean> {
+    const session = this.session;
+    if (!session?.checkpoint || !this.state.active) return false;
+    // ORDER BY ... LIMIT 1 keeps it an index probe; an EXISTS was planned as a sequential
+    // scan of the whole outbox (530 ms at 1.5 million rows, measured).
+    const { rows } = await session.client.query(
+      `SELECT 1 FROM ${this.schema}.outbox o
+       WHERE (o.transaction_id, o.position) > ($1::xid8, $2::bigint)
+       ORDER BY o.transaction_id, o.position LIMIT 1`,
+      [session.checkpoint.transactionId, session.checkpoint.position],
+    );
+    return rows.length > 0;
   }
 
   /** Closes the relay's connection, which releases its lock and its LISTEN. */

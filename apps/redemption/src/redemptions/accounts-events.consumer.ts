@@ -71,6 +71,7 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
     { topic, partition }: BatchContext,
   ): Promise<void> {
     const now = new Date();
+    const outcomes: string[] = [];
     await withTransaction(this.pool, async (db) => {
       const next = await loadNextOffset(db, topic, partition);
       const fresh = messages.filter((message) => BigInt(message.offset) >= next);
@@ -80,7 +81,8 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
         const event = JSON.parse(message.value!.toString('utf8')) as AccountsEvent;
         if (event.type === 'command.completed') {
           const completed = event as unknown as CommandCompletedEvent;
-          await this.redemptions.applyOutcome(db, completed, now);
+          const redemptionId = await this.redemptions.applyOutcome(db, completed, now);
+          if (redemptionId) outcomes.push(redemptionId);
           await this.alliance.applyOutcome(db, completed, now);
         } else if (event.type === 'member.enrolled' && event.streamPosition !== undefined) {
           // Enrolled with nothing yet: partners may convert for this member.
@@ -113,5 +115,6 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       }
       await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
     });
+    this.redemptions.outcomesCommitted(outcomes);
   }
 }

@@ -110,10 +110,27 @@ export class RedemptionsService {
     return row && answerOf(row);
   }
 
-  /** Applies accounts' outcome of one of our commands; repeated outcomes change nothing. */
-  async applyOutcome(db: PoolClient, event: CommandCompletedEvent, now: Date): Promise<void> {
+  /**
+   * Applies accounts' outcome of one of our commands; repeated outcomes change nothing.
+   * Answers the redemption's id when the outcome was one of a redemption's.
+   */
+  async applyOutcome(
+    db: PoolClient,
+    event: CommandCompletedEvent,
+    now: Date,
+  ): Promise<string | undefined> {
     const match = /^redemption\/(.+)\/(redeem|reserve|confirm|release)$/.exec(event.data.commandId);
-    if (!match) return;
+    if (!match) return undefined;
+    await this.applyRedemptionOutcome(db, event, now, match);
+    return match[1];
+  }
+
+  private async applyRedemptionOutcome(
+    db: PoolClient,
+    event: CommandCompletedEvent,
+    now: Date,
+    match: RegExpExecArray,
+  ): Promise<void> {
     const [, redemptionId, step] = match as unknown as [string, string, Step];
     const row = await this.row(db, redemptionId, true);
     if (!row) return;
@@ -175,13 +192,51 @@ export class RedemptionsService {
     });
   }
 
+  /**
+   * Waits for the redemption to settle, up to `waitMs`: woken when this instance's consumer
+   * commits an outcome for it (`outcomesCommitted`), and looking every 100 ms in case another
+   * instance's consumer did.
+   */
   private async waitForAnswer(redemptionId: string): Promise<RedemptionAnswer> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
+      // Listening before reading: a wake-up between the read and the wait is not lost.
+      const woken = this.wakeUpFor(redemptionId, Math.min(100, deadline - Date.now()));
       const row = (await this.row(this.pool, redemptionId))!;
-      if (isSettled(row) || Date.now() >= deadline) return answerOf(row);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (isSettled(row) || Date.now() >= deadline) {
+        woken.cancel();
+        return answerOf(row);
+      }
+      await woken.promise;
     }
+  }
+
+  /** After a commit that applied outcomes: wakes the requests waiting for these redemptions. */
+  outcomesCommitted(redemptionIds: Iterable<string>): void {
+    for (const id of redemptionIds) for (const wake of this.waiting.get(id) ?? []) wake();
+  }
+
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  private wakeUpFor(
+    redemptionId: string,
+    timeoutMs: number,
+  ): { promise: Promise<void>; cancel: () => void } {
+    let done!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), Math.max(0, timeoutMs));
+      done = () => {
+        clearTimeout(timer);
+        const set = this.waiting.get(redemptionId);
+        set?.delete(done);
+        if (set?.size === 0) this.waiting.delete(redemptionId);
+        resolve();
+      };
+      const set = this.waiting.get(redemptionId) ?? new Set();
+      set.add(done);
+      this.waiting.set(redemptionId, set);
+    });
+    return { promise, cancel: () => done() };
   }
 
   private async refuse(
