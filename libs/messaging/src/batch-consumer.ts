@@ -75,6 +75,11 @@ export class BatchConsumer {
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       autoCommit: false,
+      // Our `commitOffsetsIfNecessary()` after each batch commits the group's offsets at most
+      // once a second. Without an interval it never committed (kafkajs has no default here),
+      // so every restart fetched the topic from its beginning only to skip what the stored
+      // offsets said was applied.
+      autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
       eachBatch: async ({
         batch,
