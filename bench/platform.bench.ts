@@ -13,6 +13,7 @@ import { Client, Pool } from 'pg';
 import { Topics } from '@jifen/contracts';
 import { kafkaSettingsFromEnv, topicName } from '@jifen/messaging';
 import { ensureDatabase } from '@jifen/platform';
+import type { ScaleResult } from './scale.bench';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const repo = path.resolve(__dirname, '../..');
@@ -399,6 +400,14 @@ async function hotAccount(
   return { perSecond: confirmed / seconds, p99: percentile(durations, 99) };
 }
 
+/** The scale bench's figures when it ran in the last hour (before this bench in `npm run bench`). */
+function scaleResult(): ScaleResult | undefined {
+  const file = path.join(__dirname, 'scale.json');
+  if (!fs.existsSync(file)) return undefined;
+  const result = JSON.parse(fs.readFileSync(file, 'utf8')) as ScaleResult;
+  return Date.now() - Date.parse(result.at) < 3_600_000 ? result : undefined;
+}
+
 async function rssMiB(): Promise<number> {
   const text = await (await fetch(`${urls.accounts}/metrics`)).text();
   const match = /process_resident_memory_bytes\{[^}]*\} (\d+(\.\d+)?(e\+\d+)?)/.exec(text);
@@ -437,6 +446,7 @@ async function main(): Promise<void> {
     await settle(k.admin);
     const hot = await hotAccount(k['member-app'], k.admin);
     const rss = await rssMiB();
+    const scale = scaleResult();
     const sBare = summary(bare);
     const sLedger = summary(ledger);
     const sLimit = summary(limits);
@@ -454,6 +464,12 @@ async function main(): Promise<void> {
       `| publish → balance readable at 5,000/s (${latencySeconds} s): p50 / p95 / p99 ms | ${fmt(high.p50)} / ${fmt(high.p95)} / ${fmt(high.p99)} | | |`,
       `| hot account: confirmed redemptions/s, 50 clients, one member (${redemptionSeconds} s); p99 ms | ${fmt(hot.perSecond)}; ${fmt(hot.p99)} | | |`,
       `| accounts resident memory after the run, MiB | ${rss} | | |`,
+      ...(scale
+        ? [
+            `| member view, one member of ${fmt(scale.viewEvents)} events: with snapshots / folding every event, ms | ${scale.viewMsSnapshot.toFixed(1)} / ${scale.viewMsFold.toFixed(1)} | | |`,
+            `| accounts' member cache after ${fmt(scale.members)} members touched: RSS after GC / peak / at boot, MiB | ${scale.rssMiBAfter} / ${scale.rssMiBPeak} / ${scale.rssMiBBoot} | | |`,
+          ]
+        : []),
     ];
     say('');
     for (const line of table) say(line);
@@ -464,7 +480,9 @@ async function main(): Promise<void> {
       '',
       ...table,
       '',
-      'Not measured yet: member-view latency for a member with 100,000 events, and accounts memory after 1,000,000 members (the cache is bounded at 50,000 members).',
+      scale
+        ? 'The last two rows come from `bench/scale.bench.ts` in the same `npm run bench`.'
+        : 'The scale rows (bench/scale.bench.ts) were not run with this report.',
       '',
     ].join('\n');
     const file = path.join(repo, 'BENCHMARKS.md');
@@ -479,7 +497,7 @@ async function main(): Promise<void> {
     say('');
     say(
       `bench: e2e_events_per_s=${Math.round(sE2e.median)} limit_events_per_s=${Math.round(sLimit.median)} share=${share.toFixed(2)} ` +
-        `p99_ms_at_200=${Math.round(low.p99)} p99_ms_at_5000=${Math.round(high.p99)} redemptions_per_s=${Math.round(hot.perSecond)} accounts_rss_mib=${rss}`,
+        `p99_ms_at_200=${Math.round(low.p99)} p99_ms_at_5000=${Math.round(high.p99)} redemptions_per_s=${Math.round(hot.perSecond)} accounts_rss_mib=${scale?.rssMiBAfter ?? rss}`,
     );
   } finally {
     child?.kill('SIGINT');
