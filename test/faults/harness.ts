@@ -18,6 +18,7 @@ import {
 import { quoteIdent } from '@jifen/platform';
 import { createTestContext, eventually, matrixKeys, TestContext } from '@jifen/testing';
 import { toLedgerCommand } from '../../apps/accounts/src/intake/to-ledger-command';
+import { seededRandom } from '../../libs/ledger/src/testing/random';
 import { AuditReport, runAudit } from '../../scripts/audit/run-audit';
 import { freePort } from './cluster';
 
@@ -215,18 +216,6 @@ export class Platform {
 // ---------------------------------------------------------------------------------------------
 // The known stream.
 
-/** A small deterministic generator (mulberry32), so a failing run can be repeated. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface KnownStream {
   memberIds: string[];
   events: CloudEvent[];
@@ -247,7 +236,7 @@ export function knownStream(options: {
   const size = streamSize();
   const total = options.events ?? size.events;
   const memberCount = options.members ?? size.members;
-  const next = random(options.seed ?? 11);
+  const next = seededRandom(options.seed ?? 11);
   const prefix = options.prefix ?? `f${randomBytes(3).toString('hex')}`;
   const memberIds = Array.from({ length: memberCount }, (_, i) => `${prefix}-m${i}`);
   const start = Date.now() - total * 3_600_000 * 0.2 - 86_400_000;

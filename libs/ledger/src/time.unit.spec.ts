@@ -1,5 +1,6 @@
 import { TZDate, tzOffset } from '@date-fns/tz';
 import { addMonths, format } from 'date-fns';
+import { seededRandom as random } from './testing/random';
 import { addCalendarMonths, localDay, localMonth, subCalendarMonths } from './time';
 
 // The program calendar's fast path (offsets remembered per quarter hour, month arithmetic on
@@ -16,18 +17,6 @@ const zones = [
   'America/St_Johns', // −03:30, with daylight saving
   'Pacific/Chatham', // +12:45 / +13:45
 ];
-
-/** A deterministic generator (mulberry32), so a failure can be repeated. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const reference = {
   addMonths: (ms: number, months: number, zone: string) =>
