@@ -11,6 +11,7 @@ import {
   sleep,
   verify,
   withLogs,
+  addHundredPointItem,
 } from './harness';
 
 // Fault 10: one member's points spent from many clients at once — redemptions (redemption
@@ -64,14 +65,7 @@ describe('fault 10: concurrent redemptions and transfers on one member', () => {
     const expected = expectedOf(events);
 
     await withLogs(p, async () => {
-      const item = await p.call('redemption', 'POST', '/admin/catalogue', {
-        itemId: 'fault-hundred',
-        name: 'fault-hundred',
-        category: 'test',
-        pointsPrice: 100,
-        unitCostMinor: 50,
-      });
-      expect(item.status).toBeLessThan(300);
+      await addHundredPointItem(p);
       const publisher = new Publisher(p.ctx.brokers, inboundTopic(p), events, {
         chunk: 100,
         pauseMs: 60,

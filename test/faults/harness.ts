@@ -574,3 +574,15 @@ export async function streamWithFault(
     return { stream, expected, report };
   });
 }
+
+/** The catalogue item the redemption faults redeem: `fault-hundred`, 100 points. */
+export async function addHundredPointItem(p: Platform): Promise<void> {
+  const item = await p.call('redemption', 'POST', '/admin/catalogue', {
+    itemId: 'fault-hundred',
+    name: 'fault-hundred',
+    category: 'test',
+    pointsPrice: 100,
+    unitCostMinor: 50,
+  });
+  expect(item.status).toBeLessThan(300);
+}

@@ -1,6 +1,6 @@
 import { Topics } from '@jifen/contracts';
 import { eventually } from '@jifen/testing';
-import { Answer, audit, Platform, streamWithFault, withLogs } from './harness';
+import { addHundredPointItem, Answer, audit, Platform, streamWithFault, withLogs } from './harness';
 
 // Fault 8: the outbox relays "killed between publishing and marking". accounts and redemption
 // are SIGKILLed and their relay checkpoints (outbox_checkpoints) deleted, as if no relay had
@@ -26,14 +26,7 @@ describe('fault 8: the outbox relays publish everything again', () => {
     });
     await withLogs(p, async () => {
       // Redemptions (a saga through accounts' commands topic and back) for 20 members.
-      const item = await p.call('redemption', 'POST', '/admin/catalogue', {
-        itemId: 'fault-hundred',
-        name: 'fault-hundred',
-        category: 'test',
-        pointsPrice: 100,
-        unitCostMinor: 50,
-      });
-      expect(item.status).toBeLessThan(300);
+      await addHundredPointItem(p);
       const redeemers = stream.memberIds
         .filter((m) => expected.states.get(m)!.status === 'enrolled')
         .slice(0, 20);
