@@ -242,6 +242,13 @@ describe('inbound events applied once by accounts, or dead-lettered with a reaso
       await eventually(() =>
         expect(dlq.messages.filter((m) => m.key === memberId)).toHaveLength(1),
       );
+      // The stranger's record is back on the DLQ (accounts' outbox publishes it after the
+      // check-in's balance is readable): the second replay must find it there.
+      await eventually(() =>
+        expect(
+          dlq.messages.filter((m) => m.json<DeadLetter>().reason === 'unknown_member'),
+        ).toHaveLength(3),
+      );
 
       const second = await replay();
       expect(second).toMatchObject({ replayed: 1, alreadyReplayed: 2 });

@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import {
   AccountsCommandMessage,
@@ -34,14 +33,15 @@ import {
 } from '@jifen/ledger';
 import {
   BatchConsumer,
-  BatchContext,
   createKafka,
   groupId,
   IntakeMetrics,
-  loadNextOffset,
-  saveNextOffset,
+  PartitionBatch,
+  saveNextOffsets,
+  saveTallies,
   Tally,
   topicName,
+  unappliedBatches,
 } from '@jifen/messaging';
 import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { Registry } from 'prom-client';
@@ -64,16 +64,18 @@ const snapshotEvery = 100;
 interface Decided {
   message: AccountsCommandMessage;
   key: { source: string; id: string };
+  /** The counters of the message's partition. */
+  tally: Tally;
 }
 
 /**
- * Applies `loyalty.internal.commands.v1` batch by batch: for each command, load the member
- * (cache, else snapshot + events), decide with the ledger, and collect the new events. Then
- * one transaction per batch writes every stream's events (compare-and-swap on the stream
+ * Applies `loyalty.internal.commands.v1` fetch by fetch (the batches of its partitions
+ * together): for each command, load the member (cache, else snapshot + events), decide with
+ * the ledger, and collect the new events. Then one transaction per fetch writes every stream's events (compare-and-swap on the stream
  * version), their integration events and follow-up commands (outbox), the dead letters
  * (outbox, so a crash can neither lose nor add one), the processed command ids, the outcomes
- * of internal commands (which HTTP requests wait for), the counters and the next offset. Only
- * then is the Kafka offset committed. Each command is judged by the program version in force
+ * of internal commands (which HTTP requests wait for), the counters and the next offsets.
+ * Only then are the Kafka offsets committed. Each command is judged by the program version in force
  * at its time, among the versions published when the batch began.
  */
 @Injectable()
@@ -102,11 +104,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       kafka,
       groupId: groupId(this.config.kafka, 'jifen-accounts'),
       topics: [topicName(this.config.kafka, Topics.commands)],
-      handle: (messages, context) => this.handle(messages, context),
-      // Partitions are independent (their own members, offsets and counter rows): apply all of
-      // a fetch at once (the topics have 12). Four at a time made a lightly loaded platform
-      // answer in rounds: p50 publish-to-readable 290 ms at 200 events/s, 86-136 ms now.
-      partitionsConsumedConcurrently: 12,
+      handle: (batches) => this.handle(batches),
       onBatchDone: (done) => this.metrics.batchDone(done),
       // Another instance may have written these members while the partition was elsewhere.
       onGroupJoin: () => this.members.forget(),
@@ -119,15 +117,10 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.consumer?.stop();
   }
 
-  private async handle(
-    messages: KafkaMessage[],
-    { topic, partition }: BatchContext,
-  ): Promise<void> {
-    let applied: { members: Map<string, LoadedMember>; tally: Tally };
+  private async handle(batches: PartitionBatch[]): Promise<void> {
+    let applied: { members: Map<string, LoadedMember>; tallies: Map<number, Tally> };
     try {
-      applied = await withTransaction(this.pool, (db) =>
-        this.applyBatch(db, messages, topic, partition),
-      );
+      applied = await withTransaction(this.pool, (db) => this.applyBatches(db, batches));
     } catch (error) {
       // The states the batch folded were not committed (and a version conflict means another
       // writer): start again from the store. The batch is retried by the BatchConsumer.
@@ -136,24 +129,26 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       throw error;
     }
     this.members.remember(applied.members);
-    this.metrics.count(applied.tally);
+    for (const tally of applied.tallies.values()) this.metrics.count(tally);
   }
 
-  private async applyBatch(
+  private async applyBatches(
     db: PoolClient,
-    messages: KafkaMessage[],
-    topic: string,
-    partition: number,
-  ): Promise<{ members: Map<string, LoadedMember>; tally: Tally }> {
-    const tally = new Tally();
-    const next = await loadNextOffset(db, topic, partition);
-    const fresh = messages.filter((message) => BigInt(message.offset) >= next);
-    if (fresh.length === 0) return { members: new Map(), tally };
+    batches: PartitionBatch[],
+  ): Promise<{ members: Map<string, LoadedMember>; tallies: Map<number, Tally> }> {
+    const tallies = new Map<number, Tally>();
+    const fresh = await unappliedBatches(db, batches);
+    if (fresh.length === 0) return { members: new Map(), tallies };
 
-    const commands = fresh.map(
-      (message) => JSON.parse(message.value!.toString('utf8')) as AccountsCommandMessage,
-    );
-    const decided: Decided[] = commands.map((message) => ({ message, key: commandKey(message) }));
+    const decided: Decided[] = fresh.flatMap(({ partition, messages }) => {
+      const tally = new Tally();
+      tallies.set(partition, tally);
+      return messages.map((m) => {
+        const message = JSON.parse(m.value!.toString('utf8')) as AccountsCommandMessage;
+        return { message, key: commandKey(message), tally };
+      });
+    });
+    const commands = decided.map((d) => d.message);
     const alreadyProcessed = await this.processed.find(
       db,
       decided.map((d) => d.key),
@@ -171,7 +166,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     const outcomes: CommandOutcome[] = [];
     const failedAt = new Date().toISOString();
 
-    for (const { message, key } of decided) {
+    for (const { message, key, tally } of decided) {
       const inboundType = message.kind === 'inbound' ? message.event.type : undefined;
       if (inboundType) tally.add(inboundType, 'received');
       const seen = `${key.source}\u0000${key.id}`;
@@ -244,8 +239,8 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       db,
       outcomes.map((outcome) => commandCompleted(outcome, failedAt)),
     );
-    await tally.saveTo(db, partition);
-    await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+    await saveTallies(db, tallies);
+    await saveNextOffsets(db, fresh);
 
     const snapshots = [];
     for (const [memberId, events] of newEvents) {
@@ -262,7 +257,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     await this.store.saveSnapshots(db, snapshots);
-    return { members, tally };
+    return { members, tallies };
   }
 }
 

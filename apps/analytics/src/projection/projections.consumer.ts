@@ -12,7 +12,7 @@ import { withTransaction } from '@jifen/event-store';
 import { BatchConsumer, createKafka, groupId, topicName } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { ANALYTICS_POOL } from '../analytics.tokens';
-import { applyBatch, SourceTopic } from './projector';
+import { applyBatches, SourceTopic } from './projector';
 
 /** The topics analytics projects, by the name each has under the configured prefix. */
 export function sourceTopics(config: Pick<ServiceConfig, 'kafka'>): Record<string, SourceTopic> {
@@ -50,9 +50,9 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
       kafka,
       groupId: groupId(this.config.kafka, 'jifen-analytics'),
       topics: Object.keys(this.topics),
-      handle: (messages, { topic, partition }) =>
+      handle: (batches) =>
         withTransaction(this.pool, (db) =>
-          applyBatch(db, this.topics[topic], topic, partition, messages, this.config.timezone),
+          applyBatches(db, batches, (topic) => this.topics[topic], this.config.timezone),
         ).then(() => undefined),
     });
     await this.consumer.start();

@@ -1,41 +1,42 @@
-import { KafkaMessage } from 'kafkajs';
 import { RedemptionEvent } from '@jifen/contracts';
-import { loadNextOffset, Queryable, saveNextOffset } from '@jifen/messaging';
+import { PartitionBatch, Queryable, saveNextOffsets, unappliedBatches } from '@jifen/messaging';
 import { AccountsEvent } from './accounts-event';
 import { addAccountsEvent, addRedemptionEvent, BatchEffects, emptyEffects } from './batch-effects';
 
 export type SourceTopic = 'accounts' | 'redemption';
 
 /**
- * Applies one partition's batch to the read models inside the caller's transaction: messages
- * below the stored next offset are skipped (a batch delivered again), events whose id is
- * already applied are skipped (the same event published twice), and the rest are summed into
- * a handful of upserts, written with the new next offset. Returns how many events applied.
+ * Applies batches of several partitions to the read models inside the caller's transaction:
+ * messages below a partition's stored next offset are skipped (a batch delivered again),
+ * events whose id is already applied are skipped (the same event published twice), and the
+ * rest are summed into a handful of upserts, written with the new next offsets. `sourceOf`
+ * says what each topic carries. Returns how many events applied.
  */
-export async function applyBatch(
+export async function applyBatches(
   db: Queryable,
-  source: SourceTopic,
-  topic: string,
-  partition: number,
-  messages: KafkaMessage[],
+  batches: PartitionBatch[],
+  sourceOf: (topic: string) => SourceTopic,
   timeZone: string,
 ): Promise<number> {
-  const next = await loadNextOffset(db, topic, partition);
-  const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+  const fresh = await unappliedBatches(db, batches);
   if (fresh.length === 0) return 0;
 
-  const events = fresh.flatMap((message) => {
-    if (!message.value) return [];
-    const event = JSON.parse(message.value.toString('utf8')) as { eventId?: unknown };
-    return typeof event.eventId === 'string' ? [event as { eventId: string }] : [];
-  });
+  const events = fresh.flatMap(({ topic, messages }) =>
+    messages.flatMap((message) => {
+      if (!message.value) return [];
+      const event = JSON.parse(message.value.toString('utf8')) as { eventId?: unknown };
+      return typeof event.eventId === 'string'
+        ? [{ source: sourceOf(topic), event: event as { eventId: string } }]
+        : [];
+    }),
+  );
   const applied = await newEventIds(
     db,
-    events.map((e) => e.eventId),
+    events.map((e) => e.event.eventId),
   );
   const effects = emptyEffects();
   let count = 0;
-  for (const event of events) {
+  for (const { source, event } of events) {
     // `delete`: a second copy within the same batch is skipped too.
     if (!applied.delete(event.eventId)) continue;
     count++;
@@ -44,12 +45,16 @@ export async function applyBatch(
   }
   await writeEffects(db, effects);
 
-  const last = fresh[fresh.length - 1];
-  await saveNextOffset(db, topic, partition, BigInt(last.offset) + 1n);
+  await saveNextOffsets(db, fresh);
   await db.query(
-    `UPDATE consumed_offsets SET last_message_at = to_timestamp($3::double precision / 1000)
-     WHERE topic = $1 AND partition = $2`,
-    [topic, partition, Number(last.timestamp)],
+    `UPDATE consumed_offsets o SET last_message_at = to_timestamp(b.at::double precision / 1000)
+     FROM unnest($1::text[], $2::int[], $3::bigint[]) AS b(topic, partition, at)
+     WHERE o.topic = b.topic AND o.partition = b.partition`,
+    [
+      fresh.map((b) => b.topic),
+      fresh.map((b) => b.partition),
+      fresh.map((b) => b.messages[b.messages.length - 1].timestamp),
+    ],
   );
   return count;
 }

@@ -3,7 +3,7 @@ import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { withTransaction } from '@jifen/event-store';
 import { readModelTables } from '../migrations/1767398400000-read-models';
-import { applyBatch, SourceTopic } from '../projection/projector';
+import { applyBatches, SourceTopic } from '../projection/projector';
 
 export interface RebuildOptions {
   kafka: Kafka;
@@ -78,12 +78,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
                 if (upToEnd.length > 0) {
                   messages[batch.topic] += upToEnd.length;
                   applied += await inTurn(() =>
-                    applyBatch(
+                    applyBatches(
                       db,
-                      options.topics[batch.topic],
-                      batch.topic,
-                      batch.partition,
-                      upToEnd,
+                      [{ topic: batch.topic, partition: batch.partition, messages: upToEnd }],
+                      (topic) => options.topics[topic],
                       options.timeZone,
                     ),
                   );

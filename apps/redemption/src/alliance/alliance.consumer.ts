@@ -5,17 +5,16 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { Topics } from '@jifen/contracts';
 import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import {
   BatchConsumer,
-  BatchContext,
   createKafka,
   groupId,
-  loadNextOffset,
-  saveNextOffset,
+  PartitionBatch,
+  saveNextOffsets,
+  unappliedBatches,
   topicName,
 } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
@@ -42,7 +41,7 @@ export class AllianceConsumer implements OnApplicationBootstrap, OnApplicationSh
       kafka: createKafka(this.config.kafka),
       groupId: groupId(this.config.kafka, 'jifen-alliance'),
       topics: [topicName(this.config.kafka, Topics.allianceInbound)],
-      handle: (messages, context) => this.handle(messages, context),
+      handle: (batches) => this.handle(batches),
     });
     await this.consumer.start();
     this.logger.log('receiving partner settlement messages');
@@ -52,17 +51,14 @@ export class AllianceConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.consumer?.stop();
   }
 
-  private async handle(
-    messages: KafkaMessage[],
-    { topic, partition }: BatchContext,
-  ): Promise<void> {
+  private async handle(batches: PartitionBatch[]): Promise<void> {
     const now = new Date();
     await withTransaction(this.pool, async (db) => {
-      const next = await loadNextOffset(db, topic, partition);
-      const fresh = messages.filter((message) => BigInt(message.offset) >= next);
-      if (fresh.length === 0) return;
-      for (const message of fresh) await this.alliance.receive(db, message.value, now);
-      await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+      const fresh = await unappliedBatches(db, batches);
+      for (const { messages } of fresh) {
+        for (const message of messages) await this.alliance.receive(db, message.value, now);
+      }
+      await saveNextOffsets(db, fresh);
     });
   }
 }

@@ -5,17 +5,16 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { CommandCompletedEvent, Topics } from '@jifen/contracts';
 import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import {
   BatchConsumer,
-  BatchContext,
   createKafka,
   groupId,
-  loadNextOffset,
-  saveNextOffset,
+  PartitionBatch,
+  saveNextOffsets,
+  unappliedBatches,
   topicName,
 } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
@@ -53,10 +52,7 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       kafka: createKafka(this.config.kafka),
       groupId: groupId(this.config.kafka, 'jifen-redemption'),
       topics: [topicName(this.config.kafka, Topics.accountsEvents)],
-      handle: (messages, context) => this.handle(messages, context),
-      // Partitions are independent (each member's balance and redemptions live in one): four at
-      // a time keeps the saga's outcomes from queueing behind other members' events.
-      partitionsConsumedConcurrently: 4,
+      handle: (batches) => this.handle(batches),
     });
     await this.consumer.start();
     this.logger.log('following accounts events');
@@ -66,18 +62,14 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
     await this.consumer?.stop();
   }
 
-  private async handle(
-    messages: KafkaMessage[],
-    { topic, partition }: BatchContext,
-  ): Promise<void> {
+  private async handle(batches: PartitionBatch[]): Promise<void> {
     const now = new Date();
     const outcomes: string[] = [];
     await withTransaction(this.pool, async (db) => {
-      const next = await loadNextOffset(db, topic, partition);
-      const fresh = messages.filter((message) => BigInt(message.offset) >= next);
+      const fresh = await unappliedBatches(db, batches);
       if (fresh.length === 0) return;
       const balances = new Map<string, { balance: number; position: number }>();
-      for (const message of fresh) {
+      for (const message of fresh.flatMap((batch) => batch.messages)) {
         const event = JSON.parse(message.value!.toString('utf8')) as AccountsEvent;
         if (event.type === 'command.completed') {
           const completed = event as unknown as CommandCompletedEvent;
@@ -113,7 +105,7 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
           ],
         );
       }
-      await saveNextOffset(db, topic, partition, BigInt(fresh[fresh.length - 1].offset) + 1n);
+      await saveNextOffsets(db, fresh);
     });
     this.redemptions.outcomesCommitted(outcomes);
   }

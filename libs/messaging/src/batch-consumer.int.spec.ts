@@ -1,0 +1,85 @@
+import { Topics } from '@jifen/contracts';
+import { createTestContext, eventually, TestContext } from '@jifen/testing';
+import { BatchConsumer, PartitionBatch } from './batch-consumer';
+
+let ctx: TestContext;
+const consumers: BatchConsumer[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext({ topics: [Topics.inbound], partitions: 3 });
+});
+afterEach(async () => {
+  await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+});
+afterAll(async () => {
+  await ctx?.dispose();
+});
+
+/** The values of one test's messages (every test's group reads the topic from its start). */
+const values = (batches: PartitionBatch[], tag: string) =>
+  batches
+    .flatMap((b) => b.messages.map((m) => String(m.value)))
+    .filter((value) => value.startsWith(`${tag}-`))
+    .sort();
+
+async function publishToEveryPartition(tag: string): Promise<string[]> {
+  const messages = [0, 1, 2].flatMap((partition) =>
+    [0, 1].map((i) => ({ partition, value: `${tag}-p${partition}-${i}` })),
+  );
+  await ctx.producer.send({ topic: ctx.topic(Topics.inbound), messages });
+  return messages.map((m) => m.value).sort();
+}
+
+function consumer(group: string, handle: (batches: PartitionBatch[]) => Promise<void>) {
+  const c = new BatchConsumer({
+    kafka: ctx.kafka,
+    groupId: `${ctx.topicPrefix}${group}`,
+    topics: [ctx.topic(Topics.inbound)],
+    handle,
+    maxBackoffMs: 200,
+  });
+  consumers.push(c);
+  return c;
+}
+
+describe('BatchConsumer', () => {
+  it('hands the partitions of one fetch to one handle call, each once', async () => {
+    const sent = await publishToEveryPartition('together');
+    const calls: PartitionBatch[][] = [];
+    await consumer('together', async (batches) => {
+      calls.push(batches);
+    }).start();
+
+    await eventually(() => expect(values(calls.flat(), 'together')).toEqual(sent));
+    // Published before the consumer started, the three partitions come in its first fetch.
+    expect(calls[0].map((b) => b.partition).sort()).toEqual([0, 1, 2]);
+    expect(new Set(calls.flat().map((b) => `${b.topic}/${b.partition}`)).size).toBe(
+      calls.flat().length,
+    );
+  });
+
+  it('retries a failing handle with the same batches, then commits, so a restart reads nothing again', async () => {
+    const sent = await publishToEveryPartition('retry');
+    const attempts: string[][] = [];
+    const first = consumer('retry', async (batches) => {
+      attempts.push(values(batches, 'retry'));
+      if (attempts.length < 3) throw new Error('the database is away');
+    });
+    await first.start();
+    await eventually(() => expect(attempts.length).toBeGreaterThanOrEqual(3));
+    expect(attempts[0]).toEqual(sent);
+    expect(attempts[1]).toEqual(sent);
+    expect(attempts[2]).toEqual(sent);
+    // Offsets are committed at most once a second after the batch: give it that.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await first.stop();
+
+    const again: string[] = [];
+    const second = consumer('retry', async (batches) => {
+      again.push(...values(batches, 'retry'), ...values(batches, 'after'));
+    });
+    await second.start();
+    const marker = await publishToEveryPartition('after');
+    await eventually(() => expect(again.sort()).toEqual(marker));
+  });
+});
