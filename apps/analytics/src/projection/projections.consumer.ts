@@ -54,6 +54,8 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
         withTransaction(this.pool, (db) =>
           applyBatches(db, batches, (topic) => this.topics[topic], this.config.timezone),
         ).then(() => undefined),
+      // The read models' rows are shared by every partition (days, rules): one transaction.
+      gatherUpTo: Infinity,
     });
     await this.consumer.start();
     this.logger.log('projecting accounts and redemption events');

@@ -42,6 +42,8 @@ export class AllianceConsumer implements OnApplicationBootstrap, OnApplicationSh
       groupId: groupId(this.config.kafka, 'jifen-alliance'),
       topics: [topicName(this.config.kafka, Topics.allianceInbound)],
       handle: (batches) => this.handle(batches),
+      // Partners' statements are shared by every partition: one transaction.
+      gatherUpTo: Infinity,
     });
     await this.consumer.start();
     this.logger.log('receiving partner settlement messages');
