@@ -1,4 +1,5 @@
 import type { EntryData, LedgerEvent, LotLine } from './events';
+import { keyedGet, keyedSet } from './keyed';
 import { newMember, type EnrolledMember, type Lifetime, type Lot, type MemberState } from './state';
 
 /**
@@ -42,10 +43,13 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
       const { orderId, amountMinor, points, occurredAt } = event.data;
       return {
         ...s,
-        orders: {
-          ...s.orders,
-          [orderId]: { amountMinor, points, refundedMinor: 0, reversedPoints: 0, occurredAt },
-        },
+        orders: keyedSet(s.orders, orderId, {
+          amountMinor,
+          points,
+          refundedMinor: 0,
+          reversedPoints: 0,
+          occurredAt,
+        }),
         spend: [...s.spend, { at: occurredAt, amountMinor }],
         firstPurchaseAt: s.firstPurchaseAt ?? occurredAt,
         lastPurchaseAt:
@@ -57,8 +61,12 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
         event.data;
       return {
         ...s,
-        orders: { ...s.orders, [orderId]: { ...s.orders[orderId], refundedMinor, reversedPoints } },
-        refunds: { ...s.refunds, [refundId]: true },
+        orders: keyedSet(s.orders, orderId, {
+          ...keyedGet(s.orders, orderId)!,
+          refundedMinor,
+          reversedPoints,
+        }),
+        refunds: keyedSet(s.refunds, refundId, true),
         spend: [...s.spend, { at: occurredAt, amountMinor: -amountMinor }],
       };
     }
@@ -90,12 +98,12 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
     case 'PartnerPointsCredited':
       return {
         ...credit(entry(s, event.data), event.data.lots, { earned: event.data.points }),
-        partnerMessages: { ...s.partnerMessages, [event.data.messageId]: true },
+        partnerMessages: keyedSet(s.partnerMessages, event.data.messageId, true),
       };
     case 'PointsTransferredIn':
       return {
         ...credit(entry(s, event.data), event.data.lots, { transferredIn: event.data.points }),
-        transfersIn: { ...s.transfersIn, [event.data.transferId]: true },
+        transfersIn: keyedSet(s.transfersIn, event.data.transferId, true),
       };
     case 'DebtPaidOff':
       return count(
@@ -115,45 +123,36 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
     case 'PointsReserved':
       return {
         ...debit(entry(s, event.data), event.data.lots),
-        reservations: {
-          ...s.reservations,
-          [event.data.redemptionId]: {
-            points: -event.data.points,
-            lots: event.data.lots,
-            status: 'held',
-          },
-        },
+        reservations: keyedSet(s.reservations, event.data.redemptionId, {
+          points: -event.data.points,
+          lots: event.data.lots,
+          status: 'held',
+        }),
       };
     case 'ReservationConfirmed':
       return count(
         {
           ...entry(s, event.data),
-          reservations: {
-            ...s.reservations,
-            [event.data.redemptionId]: {
-              ...s.reservations[event.data.redemptionId],
-              status: 'confirmed',
-            },
-          },
+          reservations: keyedSet(s.reservations, event.data.redemptionId, {
+            ...keyedGet(s.reservations, event.data.redemptionId)!,
+            status: 'confirmed',
+          }),
         },
         { redeemed: event.data.redeemedPoints },
       );
     case 'ReservationReleased':
       return {
         ...restore(entry(s, event.data), event.data.lots),
-        reservations: {
-          ...s.reservations,
-          [event.data.redemptionId]: {
-            ...s.reservations[event.data.redemptionId],
-            status: 'released',
-          },
-        },
+        reservations: keyedSet(s.reservations, event.data.redemptionId, {
+          ...keyedGet(s.reservations, event.data.redemptionId)!,
+          status: 'released',
+        }),
       };
     case 'PointsRedeemed':
       return count(
         {
           ...debit(entry(s, event.data), event.data.lots),
-          redemptions: { ...s.redemptions, [event.data.redemptionId]: true },
+          redemptions: keyedSet(s.redemptions, event.data.redemptionId, true),
         },
         { redeemed: -event.data.points },
       );
@@ -161,7 +160,7 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
       return count(
         {
           ...debit(entry(s, event.data), event.data.lots),
-          partnerMessages: { ...s.partnerMessages, [event.data.messageId]: true },
+          partnerMessages: keyedSet(s.partnerMessages, event.data.messageId, true),
         },
         { redeemed: -event.data.points },
       );
@@ -173,7 +172,7 @@ function evolveMember(s: EnrolledMember, event: LedgerEvent): EnrolledMember {
       return count(
         {
           ...debit(entry(s, event.data), event.data.lots),
-          transfersOut: { ...s.transfersOut, [transferId]: true },
+          transfersOut: keyedSet(s.transfersOut, transferId, true),
           transferredOutToday: { day, points: today - points },
         },
         { transferredOut: -points },

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { LedgerCommand } from './commands';
 import { decide, fold } from './decide';
 import { LedgerRefusal } from './errors';
+import { keyedEntries } from './keyed';
 import type { LedgerEvent } from './events';
 import { balanceOf, initialState, reservedOf, type MemberState } from './state';
 import { instantFromMs, toMs } from './time';
@@ -52,8 +53,9 @@ type Step = { hours: number; op: { kind: string } & Record<string, unknown> };
 function toCommand(s: Step, i: number, time: string, state: MemberState): LedgerCommand {
   const base = { memberId: ME, time, sourceEventId: `e${i}` };
   const op = s.op as Record<string, never> & { kind: string };
-  const orders = state.status === 'enrolled' ? Object.entries(state.orders) : [];
-  const reservations = state.status === 'enrolled' ? Object.keys(state.reservations) : [];
+  const orders = state.status === 'enrolled' ? keyedEntries(state.orders) : [];
+  const reservations =
+    state.status === 'enrolled' ? keyedEntries(state.reservations).map(([id]) => id) : [];
   switch (op.kind) {
     case 'signUp':
       return { ...base, type: 'SignUp', referrerId: op.referred ? 'p-2' : undefined };
@@ -205,7 +207,7 @@ describe('properties over random command sequences', () => {
       fc.property(sequences, (steps) => {
         const { state, all } = run(steps, () => undefined);
         if (state.status === 'unknown') return;
-        for (const [orderId, order] of Object.entries(state.orders)) {
+        for (const [orderId, order] of keyedEntries(state.orders)) {
           if (order.refundedMinor !== order.amountMinor) continue;
           const reversed = all
             .filter((e) => e.type === 'PointsReversed' && e.data.orderId === orderId)

@@ -1,5 +1,6 @@
 import type { LotLine } from './events';
 import type { LotKind, Tier } from './program';
+import { type Keyed, keyedValues } from './keyed';
 import type { Instant } from './time';
 
 /** Points earned together, spent together, expiring together. `points` is what remains. */
@@ -59,15 +60,16 @@ export interface EnrolledMember {
   readonly tierHeldUntil: Instant | null;
   /** Purchases (positive) and refunds (negative) by time, for the qualifying spend. */
   readonly spend: readonly { readonly at: Instant; readonly amountMinor: number }[];
-  readonly orders: Readonly<Record<string, OrderRecord>>;
-  readonly refunds: Readonly<Record<string, true>>;
+  /** By order id (`keyed.ts`: records that grow by a key per event). */
+  readonly orders: Keyed<OrderRecord>;
+  readonly refunds: Keyed<true>;
   readonly lots: readonly Lot[];
   readonly debt: number;
-  readonly reservations: Readonly<Record<string, Reservation>>;
-  readonly redemptions: Readonly<Record<string, true>>;
-  readonly partnerMessages: Readonly<Record<string, true>>;
-  readonly transfersOut: Readonly<Record<string, true>>;
-  readonly transfersIn: Readonly<Record<string, true>>;
+  readonly reservations: Keyed<Reservation>;
+  readonly redemptions: Keyed<true>;
+  readonly partnerMessages: Keyed<true>;
+  readonly transfersOut: Keyed<true>;
+  readonly transfersIn: Keyed<true>;
   readonly transferredOutToday: { readonly day: string; readonly points: number } | null;
   readonly checkIns: DayCount | null;
   readonly shares: DayCount | null;
@@ -138,7 +140,7 @@ export function balanceOf(state: MemberState): number {
 
 export function reservedOf(state: MemberState): number {
   if (state.status === 'unknown') return 0;
-  return Object.values(state.reservations)
+  return keyedValues(state.reservations)
     .filter((r) => r.status === 'held')
     .reduce((sum, r) => sum + r.points, 0);
 }

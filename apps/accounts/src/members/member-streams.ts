@@ -4,7 +4,7 @@ import { EventStore, Queryable } from '@jifen/event-store';
 export const memberStreamId = (memberId: string) => `member-${memberId}`;
 
 /** Bump when MemberState's shape changes: older snapshots are then ignored and rebuilt. */
-export const MemberSnapshotVersion = 1;
+export const MemberSnapshotVersion = 2; // 2: orders, redemptions... as Keyed records
 
 export interface LoadedMember {
   state: MemberState;

@@ -6,6 +6,7 @@ import { draw } from '../lots';
 import { balanceOf } from '../state';
 import { creditPoints } from './credit';
 import { requirePositiveInteger } from './validate';
+import { keyedHas } from '../keyed';
 
 /**
  * Alliance credits create standard lots and pay off debt first like any earned credit. They
@@ -14,7 +15,7 @@ import { requirePositiveInteger } from './validate';
  */
 export function decidePartnerCredit(d: Decision, command: CreditPartnerPoints): void {
   const member = enrolled(d);
-  if (member.partnerMessages[command.messageId]) return;
+  if (keyedHas(member.partnerMessages, command.messageId)) return;
   requirePositiveInteger(command.points, 'points');
   creditPoints(d, {
     points: command.points,
@@ -29,7 +30,7 @@ export function decidePartnerCredit(d: Decision, command: CreditPartnerPoints): 
 /** A member converts points into partner units: a debit beyond the balance is refused. */
 export function decidePartnerDebit(d: Decision, command: DebitPartnerPoints): void {
   const member = enrolled(d);
-  if (member.partnerMessages[command.messageId]) return;
+  if (keyedHas(member.partnerMessages, command.messageId)) return;
   requirePositiveInteger(command.points, 'points');
   const balance = balanceOf(member);
   if (command.points > balance) {

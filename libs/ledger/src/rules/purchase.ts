@@ -7,6 +7,7 @@ import { multiplierTenths, upgradeOnPurchase } from '../tiers';
 import { creditPoints } from './credit';
 import { checkNewMemberPack } from './new-member-pack';
 import { requirePositiveInteger } from './validate';
+import { keyedHas } from '../keyed';
 
 export interface PurchaseEarning {
   readonly basePoints: number;
@@ -47,7 +48,7 @@ export function decidePurchase(d: Decision, command: RecordPurchase): void {
     emit(d, { type: 'MemberEnrolled', data: { ...fact(d), memberId: d.memberId } });
   }
   const member = enrolled(d);
-  if (member.orders[command.orderId]) return; // the same order again changes nothing
+  if (keyedHas(member.orders, command.orderId)) return; // the same order again changes nothing
   const birthdayMonth =
     member.birthday !== null &&
     member.birthday.slice(0, 2) === localMonth(d.time, d.timeZone).slice(5);

@@ -15,6 +15,7 @@ import { formatCny, formatPoints } from '../explain';
 import { draw } from '../lots';
 import { balanceOf, type EnrolledMember } from '../state';
 import { requireInteger } from './validate';
+import { keyedGet, keyedHas } from '../keyed';
 
 /** At least 100 points per redemption, and never more than the available balance. */
 function checkRedeemable(d: Decision, member: EnrolledMember, points: number): void {
@@ -30,7 +31,7 @@ function checkRedeemable(d: Decision, member: EnrolledMember, points: number): v
 /** Points + cash: points leave the balance for `reserved` until confirmed or released. */
 export function decideReserve(d: Decision, command: ReservePoints): void {
   const member = enrolled(d);
-  if (member.reservations[command.redemptionId]) return;
+  if (keyedHas(member.reservations, command.redemptionId)) return;
   checkRedeemable(d, member, command.points);
   emit(d, {
     type: 'PointsReserved',
@@ -47,7 +48,7 @@ export function decideReserve(d: Decision, command: ReservePoints): void {
 }
 
 function heldReservation(member: EnrolledMember, redemptionId: string) {
-  const reservation = member.reservations[redemptionId];
+  const reservation = keyedGet(member.reservations, redemptionId);
   if (!reservation) throw new UnknownReservation(`no reservation ${redemptionId}`);
   return reservation;
 }
@@ -98,7 +99,7 @@ export function decideRelease(d: Decision, command: ReleaseReservation): void {
 /** Points only and cash offsets: one `redeem` entry. */
 export function decideRedeem(d: Decision, command: RedeemPoints): void {
   const member = enrolled(d);
-  if (member.redemptions[command.redemptionId]) return;
+  if (keyedHas(member.redemptions, command.redemptionId)) return;
   checkRedeemable(d, member, command.points);
   emit(d, {
     type: 'PointsRedeemed',

@@ -5,6 +5,7 @@ import { formatCny, formatPoints, pointsWord } from '../explain';
 import { draw, sumPoints } from '../lots';
 import { balanceOf } from '../state';
 import { requirePositiveInteger } from './validate';
+import { keyedGet, keyedHas } from '../keyed';
 
 /**
  * What an order's refunds have reversed in total once `refundedMinor` of it is refunded:
@@ -26,9 +27,9 @@ export function reversedSoFar(
  */
 export function decideRefund(d: Decision, command: RefundPurchase): void {
   const member = enrolled(d);
-  const order = member.orders[command.orderId];
+  const order = keyedGet(member.orders, command.orderId);
   if (!order) throw new UnknownOrder(`order ${command.orderId} was never seen for this member`);
-  if (member.refunds[command.refundId]) return;
+  if (keyedHas(member.refunds, command.refundId)) return;
   requirePositiveInteger(command.amountMinor, 'amountMinor');
   const refundedMinor = order.refundedMinor + command.amountMinor;
   if (refundedMinor > order.amountMinor) {

@@ -13,6 +13,7 @@ import { draw, lotId, sumPoints } from '../lots';
 import { balanceOf } from '../state';
 import { localDay, toInstant } from '../time';
 import { requireInteger, requirePositiveInteger } from './validate';
+import { keyedHas } from '../keyed';
 
 /**
  * Transfer out: at most 10,000 points per transfer and 20,000 per sender per calendar day.
@@ -21,7 +22,7 @@ import { requireInteger, requirePositiveInteger } from './validate';
  */
 export function decideTransferOut(d: Decision, command: TransferPoints): void {
   const member = enrolled(d);
-  if (member.transfersOut[command.transferId]) return;
+  if (keyedHas(member.transfersOut, command.transferId)) return;
   requireInteger(command.points, 'points');
   const limits = d.program.transfers;
   if (command.points < 1) throw new BelowMinimum('a transfer moves at least 1 point');
@@ -82,7 +83,7 @@ export function receiveTransferCommandFor(
 /** Transferred-in lots move as they are: same kind and expiry; they pay off no debt. */
 export function decideTransferIn(d: Decision, command: ReceiveTransfer): void {
   const member = enrolled(d);
-  if (member.transfersIn[command.transferId]) return;
+  if (keyedHas(member.transfersIn, command.transferId)) return;
   const lots: LotLine[] = command.lots.map((l, i) => {
     requirePositiveInteger(l.points, 'lots.points');
     return {
