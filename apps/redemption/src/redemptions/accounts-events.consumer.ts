@@ -69,13 +69,11 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       const fresh = await unappliedBatches(db, batches);
       if (fresh.length === 0) return;
       const balances = new Map<string, { balance: number; position: number }>();
+      const completed: CommandCompletedEvent[] = [];
       for (const message of fresh.flatMap((batch) => batch.messages)) {
         const event = JSON.parse(message.value!.toString('utf8')) as AccountsEvent;
         if (event.type === 'command.completed') {
-          const completed = event as unknown as CommandCompletedEvent;
-          const redemptionId = await this.redemptions.applyOutcome(db, completed, now);
-          if (redemptionId) outcomes.push(redemptionId);
-          await this.alliance.applyOutcome(db, completed, now);
+          completed.push(event as unknown as CommandCompletedEvent);
         } else if (event.type === 'member.enrolled' && event.streamPosition !== undefined) {
           // Enrolled with nothing yet: partners may convert for this member.
           if (!balances.has(event.memberId))
@@ -90,6 +88,8 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
           });
         }
       }
+      outcomes.push(...(await this.redemptions.applyOutcomes(db, completed, now)));
+      for (const event of completed) await this.alliance.applyOutcome(db, event, now);
       if (balances.size > 0) {
         const entries = [...balances];
         await db.query(

@@ -16,6 +16,14 @@ import { price, RedemptionRequest } from './pricing';
 
 type Step = 'redeem' | 'reserve' | 'confirm' | 'release';
 
+/** The status a row has while it waits for each step's outcome. */
+const expectedStatus: Record<Step, RedemptionRow['status']> = {
+  redeem: 'pending',
+  reserve: 'pending',
+  confirm: 'confirming',
+  release: 'releasing',
+};
+
 const selectRow = `SELECT r.*, c.category FROM redemptions r
   LEFT JOIN catalogue_items c ON c.item_id = r.item_id WHERE r.redemption_id = $1`;
 
@@ -54,11 +62,11 @@ export class RedemptionsService {
       const result = price(request, item, now);
       const priced = result.ok ? result.priced : undefined;
       // The row first: a concurrent request with the same id waits here, then finds it.
-      const inserted = await db.query(
+      const inserted = await db.query<RedemptionRow>(
         `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
            cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
-         ON CONFLICT (redemption_id) DO NOTHING`,
+         ON CONFLICT (redemption_id) DO NOTHING RETURNING *`,
         [
           redemptionId,
           memberId,
@@ -74,19 +82,24 @@ export class RedemptionsService {
         ],
       );
       if (inserted.rowCount === 0 || !priced) return;
-      if (priced.takesStock && !(await this.catalogue.takeOne(db, priced.itemId!))) {
-        await this.refuse(db, redemptionId, 'out_of_stock', `"${item!.name}" is out of stock`);
-        return;
+      if (priced.takesStock) {
+        if (!(await this.catalogue.takeOne(db, priced.itemId!))) {
+          await this.refuse(db, redemptionId, 'out_of_stock', `"${item!.name}" is out of stock`);
+          return;
+        }
+        await db.query(`UPDATE redemptions SET stock_taken = true WHERE redemption_id = $1`, [
+          redemptionId,
+        ]);
       }
-      await db.query(`UPDATE redemptions SET stock_taken = $2 WHERE redemption_id = $1`, [
-        redemptionId,
-        priced.takesStock,
-      ]);
-      const row = await this.row(db, redemptionId);
+      const row: RedemptionRow = {
+        ...inserted.rows[0],
+        stock_taken: priced.takesStock,
+        category: item?.category ?? null,
+      };
       const step: Step = priced.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
       await this.store.enqueue(db, [
-        this.command(row!, step, now),
-        this.event(row!, 'redemption.requested', now),
+        this.command(row, step, now),
+        this.event(row, 'redemption.requested', now),
       ]);
     });
     return this.waitForAnswer(redemptionId);
@@ -111,46 +124,71 @@ export class RedemptionsService {
   }
 
   /**
-   * Applies accounts' outcome of one of our commands; repeated outcomes change nothing.
-   * Answers the redemption's id when the outcome was one of a redemption's.
+   * Applies accounts' outcomes of the saga's commands, in order; repeated outcomes change
+   * nothing. The rows are read and locked in one query, and the common end (confirmed) is
+   * written for all of them at once: a member redeeming 50 at a time sent 150 statements.
+   * Answers the ids of the redemptions the outcomes were for.
    */
-  async applyOutcome(
+  async applyOutcomes(
     db: PoolClient,
-    event: CommandCompletedEvent,
+    events: CommandCompletedEvent[],
     now: Date,
-  ): Promise<string | undefined> {
-    const match = /^redemption\/(.+)\/(redeem|reserve|confirm|release)$/.exec(event.data.commandId);
-    if (!match) return undefined;
-    await this.applyRedemptionOutcome(db, event, now, match);
-    return match[1];
+  ): Promise<string[]> {
+    const outcomes = events.flatMap((event) => {
+      const match = /^redemption\/(.+)\/(redeem|reserve|confirm|release)$/.exec(
+        event.data.commandId,
+      );
+      return match ? [{ event, redemptionId: match[1], step: match[2] as Step }] : [];
+    });
+    if (outcomes.length === 0) return [];
+    const ids = [...new Set(outcomes.map((o) => o.redemptionId))];
+    const { rows: locked } = await db.query<RedemptionRow>(
+      `SELECT r.*, c.category FROM redemptions r
+       LEFT JOIN catalogue_items c ON c.item_id = r.item_id
+       WHERE r.redemption_id = ANY($1::text[]) ORDER BY r.redemption_id FOR UPDATE OF r`,
+      [ids],
+    );
+    const rows = new Map(locked.map((row) => [row.redemption_id, row]));
+    const confirmed: RedemptionRow[] = [];
+    for (const { event, redemptionId, step } of outcomes) {
+      const row = rows.get(redemptionId);
+      if (!row || row.status !== expectedStatus[step]) continue;
+      const next = await this.applyOutcome(db, row, step, event, now);
+      rows.set(redemptionId, next);
+      if (next.status === 'confirmed') confirmed.push(next);
+    }
+    if (confirmed.length > 0) {
+      await db.query(
+        `UPDATE redemptions SET status = 'confirmed', reason = NULL, updated_at = now()
+         WHERE redemption_id = ANY($1::text[])`,
+        [confirmed.map((row) => row.redemption_id)],
+      );
+      await this.store.enqueue(
+        db,
+        confirmed.map((row) => this.event(row, 'redemption.confirmed', now)),
+      );
+    }
+    return ids;
   }
 
-  private async applyRedemptionOutcome(
+  /** One outcome on its locked row; answers the row as it is after (confirmed: written by the caller). */
+  private async applyOutcome(
     db: PoolClient,
+    row: RedemptionRow,
+    step: Step,
     event: CommandCompletedEvent,
     now: Date,
-    match: RegExpExecArray,
-  ): Promise<void> {
-    const [, redemptionId, step] = match as unknown as [string, string, Step];
-    const row = await this.row(db, redemptionId, true);
-    if (!row) return;
-    const applied = event.data.status === 'applied';
-    const expected: Record<Step, RedemptionRow['status']> = {
-      redeem: 'pending',
-      reserve: 'pending',
-      confirm: 'confirming',
-      release: 'releasing',
-    };
-    if (row.status !== expected[step]) return;
-
-    if (!applied) {
+  ): Promise<RedemptionRow> {
+    const redemptionId = row.redemption_id;
+    if (event.data.status !== 'applied') {
+      const reason = event.data.reason ?? 'refused';
       await this.refuse(
         db,
         redemptionId,
-        event.data.reason ?? 'refused',
+        reason,
         event.data.detail ?? 'accounts refused the redemption',
       );
-      return;
+      return { ...row, status: 'refused', reason };
     }
     if (step === 'reserve') {
       await db.query(
@@ -158,7 +196,7 @@ export class RedemptionsService {
          WHERE redemption_id = $1`,
         [redemptionId, new Date(now.getTime() + this.paymentTimeoutMs)],
       );
-      return;
+      return { ...row, status: 'awaiting_payment' };
     }
     if (step === 'release') {
       await this.move(db, row, 'released', row.reason);
@@ -166,10 +204,9 @@ export class RedemptionsService {
       await this.store.enqueue(db, [
         this.event({ ...row, status: 'released' }, 'redemption.released', now),
       ]);
-      return;
+      return { ...row, status: 'released', stock_taken: false };
     }
-    await this.move(db, row, 'confirmed', null);
-    await this.store.enqueue(db, [this.event(row, 'redemption.confirmed', now)]);
+    return { ...row, status: 'confirmed', reason: null };
   }
 
   /** Releases reservations whose payment did not come in time; each row once, whoever runs it. */
