@@ -12,6 +12,7 @@ import {
   TestContext,
 } from '@jifen/testing';
 import { AccountsModule } from '../apps/accounts/src/accounts.module';
+import { MemberSnapshotVersion } from '../apps/accounts/src/members/member-streams';
 import { AnalyticsModule } from '../apps/analytics/src/analytics.module';
 import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 import { runAudit } from '../scripts/audit/run-audit';
@@ -101,9 +102,10 @@ describe('the audit', () => {
       );
       await db.query(
         `INSERT INTO ${accounts}.snapshots (stream_id, stream_position, schema_version, state)
-         VALUES ($1, $2, 1, '{"status":"unknown"}'::jsonb)
-         ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state, stream_position = excluded.stream_position`,
-        [streamId, rows[0].v],
+         VALUES ($1, $2, $3, '{"status":"unknown"}'::jsonb)
+         ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state,
+           stream_position = excluded.stream_position, schema_version = excluded.schema_version`,
+        [streamId, rows[0].v, MemberSnapshotVersion],
       );
       const audit = await runAudit({
         databaseUrl: ctx.databaseUrl,
