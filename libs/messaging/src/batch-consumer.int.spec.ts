@@ -85,4 +85,29 @@ describe('BatchConsumer', () => {
     const marker = await publishToEveryPartition('after');
     await eventually(() => expect(again.sort()).toEqual(marker));
   });
+
+  it('commits the group offsets of the last batches once traffic stops, without a next message', async () => {
+    await publishToEveryPartition('quiet');
+    const topic = ctx.topic(Topics.inbound);
+    const c = consumer('quiet', async () => undefined);
+    await c.start();
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await eventually(
+        async () => {
+          const [committed] = await admin.fetchOffsets({
+            groupId: `${ctx.topicPrefix}quiet`,
+            topics: [topic],
+          });
+          const byPartition = new Map(committed.partitions.map((p) => [p.partition, p.offset]));
+          for (const end of ends) expect(byPartition.get(end.partition)).toBe(end.high);
+        },
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

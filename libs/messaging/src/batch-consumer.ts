@@ -82,6 +82,8 @@ export class BatchConsumer {
   private drained?: () => void;
   /** Commits the offsets resolved since the last commit (kafkajs commits at most once a second). */
   private commitResolved?: () => Promise<void>;
+  /** Commits what the last batches resolved once traffic stops (kafkajs waits for a next batch). */
+  private trailingCommit?: NodeJS.Timeout;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -143,6 +145,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.trailingCommit);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.commitResolved?.().catch((error: Error) =>
@@ -176,6 +179,7 @@ export class BatchConsumer {
     if (!applied) return;
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary();
+    this.commitWhenQuiet();
     this.options.onBatchDone?.({
       topic,
       partition,
@@ -183,6 +187,22 @@ export class BatchConsumer {
       lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)),
       durationMs: Date.now() - started,
     });
+  }
+
+  /**
+   * A second after the last batch, commits what is resolved and not yet committed: kafkajs
+   * commits only from a batch, so when traffic stopped the group's committed offsets (what
+   * lag monitors and a restart read) trailed the applied ones until the next message came.
+   */
+  private commitWhenQuiet(): void {
+    clearTimeout(this.trailingCommit);
+    this.trailingCommit = setTimeout(() => {
+      if (!this.running || this.inHand > 0) return;
+      this.commitResolved?.().catch((error: Error) =>
+        this.logger.warn('could not commit offsets', { error: error.message }),
+      );
+    }, 1_000);
+    this.trailingCommit.unref();
   }
 
   /**
