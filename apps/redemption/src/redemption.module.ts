@@ -11,6 +11,7 @@ import { Redemption1764201600300 } from './migrations/1764201600300-redemption';
 import { Alliance1764201600301 } from './migrations/1764201600301-alliance';
 import { AllianceStatementsSent1764201600302 } from './migrations/1764201600302-alliance-statements-sent';
 import { AccountsEventsConsumer } from './redemptions/accounts-events.consumer';
+import { OutcomeNotices } from './redemptions/outcome-notices';
 import { PaymentTimeouts } from './redemptions/payment-timeouts';
 import { RedemptionsController } from './redemptions/redemptions.controller';
 import { RedemptionsService } from './redemptions/redemptions.service';
@@ -37,6 +38,7 @@ export class RedemptionModule {
         CatalogueService,
         RedemptionsService,
         AccountsEventsConsumer,
+        OutcomeNotices,
         PaymentTimeouts,
         AllianceService,
         AllianceConsumer,

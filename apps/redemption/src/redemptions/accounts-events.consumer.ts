@@ -19,6 +19,7 @@ import {
 } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { AllianceService } from '../alliance/alliance.service';
+import { announceOutcomes } from './outcome-notices';
 import { RedemptionsService } from './redemptions.service';
 
 interface AccountsEvent {
@@ -89,6 +90,8 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
         }
       }
       outcomes.push(...(await this.redemptions.applyOutcomes(db, completed, now)));
+      // Other instances' requests waiting on these redemptions learn of them at the commit.
+      await announceOutcomes(db, this.config.schema, outcomes);
       for (const event of completed) await this.alliance.applyOutcome(db, event, now);
       if (balances.size > 0) {
         const entries = [...balances];

@@ -231,14 +231,14 @@ export class RedemptionsService {
 
   /**
    * Waits for the redemption to settle, up to `waitMs`: woken when this instance's consumer
-   * commits an outcome for it (`outcomesCommitted`), and looking every 100 ms in case another
-   * instance's consumer did.
+   * commits an outcome for it, or any instance's (`OutcomeNotices`), both through
+   * `outcomesCommitted`; and looking every second in case a notice was lost.
    */
   private async waitForAnswer(redemptionId: string): Promise<RedemptionAnswer> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       // Listening before reading: a wake-up between the read and the wait is not lost.
-      const woken = this.wakeUpFor(redemptionId, Math.min(100, deadline - Date.now()));
+      const woken = this.wakeUpFor(redemptionId, Math.min(1_000, deadline - Date.now()));
       const row = (await this.row(this.pool, redemptionId))!;
       if (isSettled(row) || Date.now() >= deadline) {
         woken.cancel();
