@@ -339,10 +339,18 @@ async function settle(key: string): Promise<void> {
   let last = -1;
   for (;;) {
     const decided = await accountsDecided(key);
-    if (decided === last && !(await outboxWaiting()) && (await groupsLag()) === 0) return;
+    if (decided === last && !(await outboxWaiting()) && (await groupsLag()) === 0) break;
     last = decided;
     await sleep(1_000);
   }
+  // The phases before write gigabytes of WAL; the checkpoint they call for is written now
+  // rather than beside the next phase's commits (a role without pg_checkpoint skips this).
+  const db = new Client({ connectionString: serviceConfigFromEnv('accounts').databaseUrl });
+  await db.connect();
+  await db
+    .query('CHECKPOINT')
+    .catch((error: Error) => say(`  (no CHECKPOINT before the next phase: ${error.message})`))
+    .finally(() => db.end());
 }
 
 /**
