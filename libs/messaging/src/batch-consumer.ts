@@ -68,9 +68,10 @@ interface Waiting {
  * turn of the event loop; they are gathered and applied by one `handle` call (up to
  * `gatherUpTo` messages), so a lightly loaded platform makes one transaction per fetch instead
  * of one per partition (at 200 events/s a fetch holds a few events spread over most of the 12
- * partitions). Then each batch's offset is committed. A failing `handle` (a database or broker outage) is retried in
- * place with exponential backoff while the group membership is kept alive, so consumption
- * pauses and resumes where it was; nothing is skipped and nothing is dead-lettered for it.
+ * partitions). Then each batch's offset is committed. A failing `handle` (a database or
+ * broker outage) is retried in place with exponential backoff while the group membership is
+ * kept alive, so consumption pauses and resumes where it was; nothing is skipped and nothing
+ * is dead-lettered for it.
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
@@ -148,10 +149,7 @@ export class BatchConsumer {
     clearTimeout(this.trailingCommit);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await this.commitResolved?.().catch((error: Error) =>
-      // Not fatal: the next owner skips what the stored offsets say was applied.
-      this.logger.warn('could not commit offsets while stopping', { error: error.message }),
-    );
+    await this.commitApplied();
     await this.consumer.disconnect();
   }
 
@@ -189,6 +187,13 @@ export class BatchConsumer {
     });
   }
 
+  /** Commits the resolved offsets now; a failure is not fatal (the stored offsets skip the rest). */
+  private async commitApplied(): Promise<void> {
+    await this.commitResolved?.().catch((error: Error) =>
+      this.logger.warn('could not commit offsets', { error: error.message }),
+    );
+  }
+
   /**
    * A second after the last batch, commits what is resolved and not yet committed: kafkajs
    * commits only from a batch, so when traffic stopped the group's committed offsets (what
@@ -197,10 +202,7 @@ export class BatchConsumer {
   private commitWhenQuiet(): void {
     clearTimeout(this.trailingCommit);
     this.trailingCommit = setTimeout(() => {
-      if (!this.running || this.inHand > 0) return;
-      this.commitResolved?.().catch((error: Error) =>
-        this.logger.warn('could not commit offsets', { error: error.message }),
-      );
+      if (this.running && this.inHand === 0) void this.commitApplied();
     }, 1_000);
     this.trailingCommit.unref();
   }

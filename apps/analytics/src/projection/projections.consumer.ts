@@ -15,9 +15,6 @@ import { ANALYTICS_POOL } from '../analytics.tokens';
 import { applyBatches, SourceTopic } from './projector';
 
 /** The topics analytics projects, by the name each has under the configured prefix. */
-/** How long a fetch of the projections may wait for more events. */
-export const projectionFetch = { minBytes: 256 * 1024, maxWaitMs: 250 };
-
 export function sourceTopics(config: Pick<ServiceConfig, 'kafka'>): Record<string, SourceTopic> {
   return {
     [topicName(config.kafka, Topics.accountsEvents)]: 'accounts',
@@ -62,7 +59,7 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
       // Analysts read figures, not single events: the broker answers once 256 KiB wait or
       // after 250 ms. A lightly loaded platform otherwise made a transaction of analytics'
       // every few events, taking CPU from the path members wait on (see docs/analytics.md).
-      consumer: { minBytes: projectionFetch.minBytes, maxWaitTimeInMs: projectionFetch.maxWaitMs },
+      consumer: { minBytes: 256 * 1024, maxWaitTimeInMs: 250 },
     });
     await this.consumer.start();
     this.logger.log('projecting accounts and redemption events');
