@@ -3,6 +3,8 @@ import type { Pool, PoolClient } from 'pg';
 /**
  * Runs `work` in one transaction on a client of `pool`: COMMIT when it resolves, ROLLBACK when
  * it throws (the error is rethrown). A client whose ROLLBACK fails is destroyed, not reused.
+ * On a pipelining client (the services' pools) BEGIN goes out with `work`'s first statements
+ * rather than a round trip ahead of them; statements run in the order they were issued.
  */
 export async function withTransaction<T>(
   pool: Pool,
@@ -18,9 +20,12 @@ export async function withTransaction<T>(
     broken = error;
   };
   client.on('error', onError);
+  const begun = client.query('BEGIN');
+  // Awaited below; a failure while `work` is still running is reported by `work`'s statements.
+  begun.catch(() => undefined);
   try {
-    await client.query('BEGIN');
     const result = await work(client);
+    await begun;
     await client.query('COMMIT');
     return result;
   } catch (error) {

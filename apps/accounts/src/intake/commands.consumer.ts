@@ -137,29 +137,33 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     db: PoolClient,
     batches: PartitionBatch[],
   ): Promise<{ members: Map<string, LoadedMember>; tallies: Map<number, Tally> }> {
+    // Every read goes out at once (one round trip on the pipelining pool), for all the
+    // fetch's messages: those of a batch delivered again are left out after.
+    const received = batches.flatMap((batch) =>
+      batch.messages.map((m) => JSON.parse(m.value!.toString('utf8')) as AccountsCommandMessage),
+    );
+    const [fresh, alreadyProcessed, referrers, config, members] = await Promise.all([
+      unappliedBatches(db, batches),
+      this.processed.find(db, received.map(commandKey)),
+      enrolledAmong(db, referrerIdsOf(received)),
+      this.programs.ledgerConfig(db),
+      this.members.load(
+        db,
+        received.map((c) => c.memberId),
+      ),
+    ]);
     const tallies = new Map<number, Tally>();
-    const fresh = await unappliedBatches(db, batches);
     if (fresh.length === 0) return { members: new Map(), tallies };
 
+    const decoded = new Map(batches.flatMap((b) => b.messages).map((m, i) => [m, received[i]]));
     const decided: Decided[] = fresh.flatMap(({ partition, messages }) => {
       const tally = new Tally();
       tallies.set(partition, tally);
       return messages.map((m) => {
-        const message = JSON.parse(m.value!.toString('utf8')) as AccountsCommandMessage;
+        const message = decoded.get(m)!;
         return { message, key: commandKey(message), tally };
       });
     });
-    const commands = decided.map((d) => d.message);
-    const alreadyProcessed = await this.processed.find(
-      db,
-      decided.map((d) => d.key),
-    );
-    const referrers = await enrolledAmong(db, referrerIdsOf(commands));
-    const config = await this.programs.ledgerConfig(db);
-    const members = await this.members.load(
-      db,
-      commands.map((c) => c.memberId),
-    );
 
     const newEvents = new Map<string, LedgerEvent[]>();
     const followUps: OutboxEntry[] = [];
@@ -231,18 +235,6 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       expectedVersion: members.get(memberId)!.version,
       events,
     }));
-    await this.store.appendMany(db, appends, { outbox: integrationOutboxEntry });
-    await this.store.enqueue(db, followUps);
-    await this.processed.insert(db, processedNow);
-    await this.outcomes.record(db, outcomes);
-    // The sender of a ledger command (redemption's saga) learns its outcome as an event.
-    await this.store.enqueue(
-      db,
-      outcomes.map((outcome) => commandCompleted(outcome, failedAt)),
-    );
-    await saveTallies(db, tallies);
-    await saveNextOffsets(db, fresh);
-
     const snapshots = [];
     for (const [memberId, events] of newEvents) {
       const member = members.get(memberId)!;
@@ -257,7 +249,22 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
         member.snapshotAt = member.version;
       }
     }
-    await this.store.saveSnapshots(db, snapshots);
+    // Every write goes out at once, run in this order: the integration events, then the
+    // follow-up commands, then the outcomes' events in the outbox.
+    await Promise.all([
+      this.store.appendMany(db, appends, { outbox: integrationOutboxEntry }),
+      this.store.enqueue(db, followUps),
+      this.processed.insert(db, processedNow),
+      this.outcomes.record(db, outcomes),
+      // The sender of a ledger command (redemption's saga) learns its outcome as an event.
+      this.store.enqueue(
+        db,
+        outcomes.map((outcome) => commandCompleted(outcome, failedAt)),
+      ),
+      saveTallies(db, tallies),
+      saveNextOffsets(db, fresh),
+      this.store.saveSnapshots(db, snapshots),
+    ]);
     return { members, tallies };
   }
 }

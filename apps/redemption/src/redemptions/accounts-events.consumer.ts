@@ -90,25 +90,27 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
         }
       }
       outcomes.push(...(await this.redemptions.applyOutcomes(db, completed, now)));
-      // Other instances' requests waiting on these redemptions learn of them at the commit.
-      await announceOutcomes(db, this.config.schema, outcomes);
       for (const event of completed) await this.alliance.applyOutcome(db, event, now);
-      if (balances.size > 0) {
-        const entries = [...balances];
-        await db.query(
-          `INSERT INTO member_balances AS b (member_id, balance, stream_position)
-           SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
-           ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
-             stream_position = excluded.stream_position
-           WHERE b.stream_position < excluded.stream_position`,
-          [
-            entries.map(([id]) => id),
-            entries.map(([, b]) => b.balance),
-            entries.map(([, b]) => b.position),
-          ],
-        );
-      }
-      await saveNextOffsets(db, fresh);
+      const entries = [...balances];
+      // The rest goes out at once (one round trip on the pipelining pool).
+      await Promise.all([
+        // Other instances' requests waiting on these redemptions learn of them at the commit.
+        announceOutcomes(db, this.config.schema, outcomes),
+        entries.length > 0 &&
+          db.query(
+            `INSERT INTO member_balances AS b (member_id, balance, stream_position)
+             SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+             ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
+               stream_position = excluded.stream_position
+             WHERE b.stream_position < excluded.stream_position`,
+            [
+              entries.map(([id]) => id),
+              entries.map(([, b]) => b.balance),
+              entries.map(([, b]) => b.position),
+            ],
+          ),
+        saveNextOffsets(db, fresh),
+      ]);
     });
     this.redemptions.outcomesCommitted(outcomes);
   }

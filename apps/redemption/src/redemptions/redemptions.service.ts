@@ -56,6 +56,10 @@ export class RedemptionsService {
     request: RedemptionRequest,
   ): Promise<RedemptionAnswer> {
     const now = new Date();
+    // Listening from before the commit, so a new redemption is not read back at once: it is
+    // pending until its outcome's commit wakes this request (or a second passes).
+    const woken = this.wakeUpFor(redemptionId, Math.min(1_000, this.waitMs));
+    let started = false;
     await withTransaction(this.pool, async (db) => {
       const itemId = request.mode === 'cash_offset' ? null : request.itemId;
       const item = itemId ? await this.catalogue.find(db, itemId) : undefined;
@@ -101,7 +105,13 @@ export class RedemptionsService {
         this.command(row, step, now),
         this.event(row, 'redemption.requested', now),
       ]);
+      started = true;
+    }).catch((error: unknown) => {
+      woken.cancel();
+      throw error;
     });
+    if (started) await woken.promise;
+    else woken.cancel();
     return this.waitForAnswer(redemptionId);
   }
 
@@ -158,15 +168,17 @@ export class RedemptionsService {
       if (next.status === 'confirmed') confirmed.push(next);
     }
     if (confirmed.length > 0) {
-      await db.query(
-        `UPDATE redemptions SET status = 'confirmed', reason = NULL, updated_at = now()
-         WHERE redemption_id = ANY($1::text[])`,
-        [confirmed.map((row) => row.redemption_id)],
-      );
-      await this.store.enqueue(
-        db,
-        confirmed.map((row) => this.event(row, 'redemption.confirmed', now)),
-      );
+      await Promise.all([
+        db.query(
+          `UPDATE redemptions SET status = 'confirmed', reason = NULL, updated_at = now()
+           WHERE redemption_id = ANY($1::text[])`,
+          [confirmed.map((row) => row.redemption_id)],
+        ),
+        this.store.enqueue(
+          db,
+          confirmed.map((row) => this.event(row, 'redemption.confirmed', now)),
+        ),
+      ]);
     }
     return ids;
   }
