@@ -15,6 +15,7 @@ import {
   Snapshot,
   StreamAppend,
 } from './types';
+import { prepared } from './prepared';
 
 interface MessageRow {
   message_id: string;
@@ -79,7 +80,8 @@ export class EventStore {
 
   /** Outbox rows that do not come from an append (still in the caller's transaction). */
   async enqueue(db: Queryable, entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length > 0) await db.query(enqueueSql(this.schema), outboxColumns(entries));
+    if (entries.length > 0)
+      await db.query(prepared(enqueueSql(this.schema), outboxColumns(entries)));
   }
 
   /** The stream's events from `fromPosition` on (positions start at 1). */
@@ -191,7 +193,8 @@ export class EventStore {
   async saveSnapshots(db: Queryable, snapshots: readonly Snapshot<unknown>[]): Promise<void> {
     if (snapshots.length === 0) return;
     await db.query(
-      `INSERT INTO ${this.schema}.snapshots AS s (stream_id, stream_position, schema_version, state)
+      prepared(
+        `INSERT INTO ${this.schema}.snapshots AS s (stream_id, stream_position, schema_version, state)
        SELECT stream_id, stream_position, schema_version, state::jsonb
        FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[])
             AS i(stream_id, stream_position, schema_version, state)
@@ -200,12 +203,13 @@ export class EventStore {
              state = excluded.state, saved_at = now()
          WHERE s.stream_position <= excluded.stream_position
             OR s.schema_version <> excluded.schema_version`,
-      [
-        snapshots.map((snapshot) => snapshot.streamId),
-        snapshots.map((snapshot) => snapshot.streamPosition),
-        snapshots.map((snapshot) => snapshot.schemaVersion),
-        snapshots.map((snapshot) => JSON.stringify(snapshot.state)),
-      ],
+        [
+          snapshots.map((snapshot) => snapshot.streamId),
+          snapshots.map((snapshot) => snapshot.streamPosition),
+          snapshots.map((snapshot) => snapshot.schemaVersion),
+          snapshots.map((snapshot) => JSON.stringify(snapshot.state)),
+        ],
+      ),
     );
   }
 

@@ -3,6 +3,7 @@ import type { IHeaders, Message, Producer } from 'kafkajs';
 import { sendInChunks } from '@jifen/messaging';
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
 import { outboxChannel } from './migration';
+import { prepared } from './prepared';
 
 /** How soon to look again, at first, when rows wait behind an open transaction. */
 const firstRecheckMs = 5;
@@ -226,9 +227,11 @@ export class OutboxRelay {
 
     const last = rows[rows.length - 1];
     await session.client.query(
-      `UPDATE ${this.schema}.outbox_checkpoints
-       SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE relay = $1`,
-      [this.name, last.transaction_id, last.position],
+      prepared(
+        `UPDATE ${this.schema}.outbox_checkpoints
+         SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE relay = $1`,
+        [this.name, last.transaction_id, last.position],
+      ),
     );
     session.checkpoint = { transactionId: last.transaction_id, position: last.position };
     this.state.published += rows.length;

@@ -9,6 +9,12 @@ export interface Queryable {
     text: string,
     values?: unknown[],
   ): Promise<QueryResult<R>>;
+  /** A named prepared statement (see `prepared`). */
+  query<R extends QueryResultRow = QueryResultRow>(query: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<QueryResult<R>>;
 }
 
 /** A domain event as the ledger emits it: a string name and plain data. */

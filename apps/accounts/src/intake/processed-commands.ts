@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Queryable } from '@jifen/event-store';
+import { prepared, Queryable } from '@jifen/event-store';
 
 export interface CommandKey {
   source: string;
@@ -29,9 +29,11 @@ export class ProcessedCommands {
   async insert(db: Queryable, keys: CommandKey[]): Promise<void> {
     if (keys.length === 0) return;
     await db.query(
-      `INSERT INTO processed_commands (source, event_id)
-       SELECT * FROM unnest($1::text[], $2::text[])`,
-      [keys.map((k) => k.source), keys.map((k) => k.id)],
+      prepared(
+        `INSERT INTO processed_commands (source, event_id)
+         SELECT * FROM unnest($1::text[], $2::text[])`,
+        [keys.map((k) => k.source), keys.map((k) => k.id)],
+      ),
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Queryable } from '@jifen/event-store';
+import { prepared, Queryable } from '@jifen/event-store';
 import { LedgerEvent } from '@jifen/ledger';
 
 /** One event a command produced, as much as its waiters need: ids and points, not the data. */
@@ -34,19 +34,21 @@ export class CommandOutcomes {
   async record(db: Queryable, outcomes: readonly CommandOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
     await db.query(
-      `INSERT INTO command_outcomes (command_id, member_id, status, reason, detail, events)
+      prepared(
+        `INSERT INTO command_outcomes (command_id, member_id, status, reason, detail, events)
        SELECT i.command_id, i.member_id, i.status, i.reason, i.detail, i.events::jsonb
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
             AS i(command_id, member_id, status, reason, detail, events)
        ON CONFLICT (command_id) DO NOTHING`,
-      [
-        outcomes.map((o) => o.commandId),
-        outcomes.map((o) => o.memberId),
-        outcomes.map((o) => o.status),
-        outcomes.map((o) => (o.status === 'refused' ? o.reason : null)),
-        outcomes.map((o) => (o.status === 'refused' ? o.detail : null)),
-        outcomes.map((o) => JSON.stringify(o.status === 'applied' ? o.events : [])),
-      ],
+        [
+          outcomes.map((o) => o.commandId),
+          outcomes.map((o) => o.memberId),
+          outcomes.map((o) => o.status),
+          outcomes.map((o) => (o.status === 'refused' ? o.reason : null)),
+          outcomes.map((o) => (o.status === 'refused' ? o.detail : null)),
+          outcomes.map((o) => JSON.stringify(o.status === 'applied' ? o.events : [])),
+        ],
+      ),
     );
   }
 

@@ -7,7 +7,13 @@ import {
   RedemptionEventType,
   Topics,
 } from '@jifen/contracts';
-import { EventStore, OutboxEntry, SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import {
+  EventStore,
+  OutboxEntry,
+  prepared,
+  SERVICE_POOL,
+  withTransaction,
+} from '@jifen/event-store';
 import { LedgerCommand } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -24,8 +30,29 @@ const expectedStatus: Record<Step, RedemptionRow['status']> = {
   release: 'releasing',
 };
 
-const selectRow = `SELECT r.*, c.category FROM redemptions r
-  LEFT JOIN catalogue_items c ON c.item_id = r.item_id WHERE r.redemption_id = $1`;
+/**
+ * The columns of a RedemptionRow, named: a prepared statement's result columns must not change
+ * under it (`r.*` would, at the next migration that adds a column).
+ */
+const rowColumns = [
+  'redemption_id',
+  'member_id',
+  'mode',
+  'item_id',
+  'order_id',
+  'points',
+  'cash_due_minor',
+  'unit_cost_minor',
+  'status',
+  'reason',
+  'detail',
+  'stock_taken',
+  'payment_due_at',
+];
+
+const selectRow = `SELECT ${rowColumns.map((c) => `r.${c}`).join(', ')}, c.category
+  FROM redemptions r LEFT JOIN catalogue_items c ON c.item_id = r.item_id
+  WHERE r.redemption_id = $1`;
 
 /**
  * The redemption saga. Every step is a row change and a command to accounts written in one
@@ -67,23 +94,25 @@ export class RedemptionsService {
       const priced = result.ok ? result.priced : undefined;
       // The row first: a concurrent request with the same id waits here, then finds it.
       const inserted = await db.query<RedemptionRow>(
-        `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
-           cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
-         ON CONFLICT (redemption_id) DO NOTHING RETURNING *`,
-        [
-          redemptionId,
-          memberId,
-          request.mode,
-          itemId,
-          request.mode === 'cash_offset' ? request.orderId : null,
-          priced?.points ?? ('points' in request ? request.points : 0),
-          priced?.cashDueMinor ?? 0,
-          priced?.unitCostMinor ?? 0,
-          result.ok ? 'pending' : 'refused',
-          result.ok ? null : result.refusal.reason,
-          result.ok ? null : result.refusal.detail,
-        ],
+        prepared(
+          `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
+             cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
+           ON CONFLICT (redemption_id) DO NOTHING RETURNING ${rowColumns.join(', ')}`,
+          [
+            redemptionId,
+            memberId,
+            request.mode,
+            itemId,
+            request.mode === 'cash_offset' ? request.orderId : null,
+            priced?.points ?? ('points' in request ? request.points : 0),
+            priced?.cashDueMinor ?? 0,
+            priced?.unitCostMinor ?? 0,
+            result.ok ? 'pending' : 'refused',
+            result.ok ? null : result.refusal.reason,
+            result.ok ? null : result.refusal.detail,
+          ],
+        ),
       );
       if (inserted.rowCount === 0 || !priced) return;
       if (priced.takesStock) {
