@@ -4,7 +4,7 @@ import { Topics } from '@jifen/contracts';
 import { createTestContext, eventually, TestContext } from '@jifen/testing';
 import { ExpectedVersionConflict } from './errors';
 import { numbered, openTestStore, TestStore } from './test-support';
-import { withTransaction } from './transaction';
+import { Closing, withTransaction } from './transaction';
 
 let ctx: TestContext;
 let db: TestStore;
@@ -146,6 +146,37 @@ describe('append and read', () => {
     expect(rows).toEqual(
       events.map((e) => ({ stream_position: e.streamPosition, payload: { eventId: e.id } })),
     );
+  });
+});
+
+describe('closing writes (sent with the COMMIT)', () => {
+  it('commits them with the transaction, and a failing one rolls everything back', async () => {
+    const { store, pool } = db;
+    const kept = stream();
+    const lost = stream();
+    const value = await withTransaction(
+      pool,
+      async (client) => new Closing('done', () => [store.append(client, kept, 0, numbered(2))]),
+    );
+    expect(value).toBe('done');
+    expect(await store.streamVersion(pool, kept)).toBe(2);
+
+    await expect(
+      withTransaction(pool, async (client) => {
+        await store.append(client, lost, 0, numbered(1));
+        return new Closing(undefined, () => [
+          store.append(client, lost, 1, numbered(1, 2)),
+          client.query('SELECT 1 / 0'),
+          store.append(client, kept, 2, numbered(1, 3)),
+        ]);
+      }),
+    ).rejects.toThrow('division by zero');
+    // Neither the work's append nor the closing ones before or after the failure stayed.
+    expect(await store.streamVersion(pool, lost)).toBe(0);
+    expect(await store.streamVersion(pool, kept)).toBe(2);
+    // The pool's connections are still usable.
+    await withTransaction(pool, (client) => store.append(client, lost, 0, numbered(1)));
+    expect(await store.streamVersion(pool, lost)).toBe(1);
   });
 });
 

@@ -4,6 +4,28 @@ import { currentCorrelationId } from './correlation';
 
 const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
+let pendingLines: string[] = [];
+
+function flushLines(): void {
+  if (pendingLines.length === 0) return;
+  const chunk = pendingLines.join('');
+  pendingLines = [];
+  process.stdout.write(chunk);
+}
+
+// Whatever is still pending when the process exits (also after an uncaught error).
+process.on('exit', flushLines);
+
+/**
+ * Lines to stdout, written once per turn of the event loop: a write to the pipe wakes its
+ * reader, about 200 µs of CPU a write on this machine class, and one access-log line per
+ * request was 4% of redemption's busy time under load (`--cpu-prof`).
+ */
+function stdoutLines(line: string): void {
+  if (pendingLines.length === 0) setImmediate(flushLines);
+  pendingLines.push(`${line}\n`);
+}
+
 /**
  * Nest's logger as one JSON object per line on stdout: `time`, `level`, `service`, `context`,
  * `message`, the `correlationId` of the request or message in hand, and any fields given.
@@ -13,7 +35,7 @@ export class JsonLogger implements LoggerService {
   constructor(
     private readonly service: string,
     private readonly level: LogLevel = 'info',
-    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    private readonly write: (line: string) => void = stdoutLines,
   ) {}
 
   log(message: unknown, ...rest: unknown[]): void {

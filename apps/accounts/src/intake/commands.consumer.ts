@@ -15,10 +15,12 @@ import {
   Topics,
 } from '@jifen/contracts';
 import {
+  Closing,
   EventStore,
   ExpectedVersionConflict,
   OutboxEntry,
   SERVICE_POOL,
+  Snapshot,
   StreamAppend,
   withTransaction,
 } from '@jifen/event-store';
@@ -28,6 +30,7 @@ import {
   LedgerCommand,
   LedgerEvent,
   LedgerRefusal,
+  MemberState,
   referralBonusCommandFor,
   receiveTransferCommandFor,
 } from '@jifen/ledger';
@@ -60,6 +63,11 @@ import { toLedgerCommand } from './to-ledger-command';
 
 /** Snapshots are a cache: one is written when a stream has grown this much past the last. */
 const snapshotEvery = 100;
+
+interface Applied {
+  members: Map<string, LoadedMember>;
+  tallies: Map<number, Tally>;
+}
 
 interface Decided {
   message: AccountsCommandMessage;
@@ -119,7 +127,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async handle(batches: PartitionBatch[]): Promise<void> {
-    let applied: { members: Map<string, LoadedMember>; tallies: Map<number, Tally> };
+    let applied: Applied;
     try {
       applied = await withTransaction(this.pool, (db) => this.applyBatches(db, batches));
     } catch (error) {
@@ -136,7 +144,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
   private async applyBatches(
     db: PoolClient,
     batches: PartitionBatch[],
-  ): Promise<{ members: Map<string, LoadedMember>; tallies: Map<number, Tally> }> {
+  ): Promise<Applied | Closing<Applied>> {
     // Every read goes out at once (one round trip on the pipelining pool), for all the
     // fetch's messages: those of a batch delivered again are left out after.
     const received = batches.flatMap((batch) =>
@@ -235,7 +243,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       expectedVersion: members.get(memberId)!.version,
       events,
     }));
-    const snapshots = [];
+    const snapshots: Snapshot<MemberState>[] = [];
     for (const [memberId, events] of newEvents) {
       const member = members.get(memberId)!;
       member.version += events.length;
@@ -249,9 +257,9 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
         member.snapshotAt = member.version;
       }
     }
-    // Every write goes out at once, run in this order: the integration events, then the
-    // follow-up commands, then the outcomes' events in the outbox.
-    await Promise.all([
+    // Every write goes out with the COMMIT, in one write to the socket, and runs in this order:
+    // the integration events, then the follow-up commands, then the outcomes' events.
+    return new Closing({ members, tallies }, () => [
       this.store.appendMany(db, appends, { outbox: integrationOutboxEntry }),
       this.store.enqueue(db, followUps),
       this.processed.insert(db, processedNow),
@@ -265,7 +273,6 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       saveNextOffsets(db, fresh),
       this.store.saveSnapshots(db, snapshots),
     ]);
-    return { members, tallies };
   }
 }
 

@@ -9,6 +9,7 @@ import { Message, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Topics } from '@jifen/contracts';
+import { Closing, poolOf, withTransaction } from '@jifen/event-store';
 import {
   BatchConsumer,
   createKafka,
@@ -74,7 +75,8 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async handle(batches: PartitionBatch[]): Promise<void> {
-    const fresh = await unappliedBatches(this.dataSource, batches);
+    const pool = poolOf(this.dataSource);
+    const fresh = await unappliedBatches(pool, batches);
     if (fresh.length === 0) return;
 
     const now = new Date().toISOString();
@@ -103,10 +105,12 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     ].filter((t) => t.messages.length > 0);
     await sendInChunks(this.producer!, topicMessages);
 
-    await this.dataSource.transaction(async (manager) => {
-      await saveTallies(manager, tallies);
-      await saveNextOffsets(manager, fresh);
-    });
+    // BEGIN, both writes and the COMMIT go out without waiting for each other.
+    await withTransaction(
+      pool,
+      async () =>
+        new Closing(undefined, (db) => [saveTallies(db, tallies), saveNextOffsets(db, fresh)]),
+    );
     for (const tally of tallies.values()) this.metrics.count(tally);
   }
 }

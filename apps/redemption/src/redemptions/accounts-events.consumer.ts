@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Pool } from 'pg';
 import { CommandCompletedEvent, Topics } from '@jifen/contracts';
-import { SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import { Closing, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import {
   BatchConsumer,
   createKafka,
@@ -92,23 +92,26 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
       outcomes.push(...(await this.redemptions.applyOutcomes(db, completed, now)));
       for (const event of completed) await this.alliance.applyOutcome(db, event, now);
       const entries = [...balances];
-      // The rest goes out at once (one round trip on the pipelining pool).
-      await Promise.all([
+      // The rest goes out with the COMMIT, in one write.
+      return new Closing(undefined, () => [
         // Other instances' requests waiting on these redemptions learn of them at the commit.
         announceOutcomes(db, this.config.schema, outcomes),
-        entries.length > 0 &&
-          db.query(
-            `INSERT INTO member_balances AS b (member_id, balance, stream_position)
-             SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
-             ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
-               stream_position = excluded.stream_position
-             WHERE b.stream_position < excluded.stream_position`,
-            [
-              entries.map(([id]) => id),
-              entries.map(([, b]) => b.balance),
-              entries.map(([, b]) => b.position),
-            ],
-          ),
+        ...(entries.length > 0
+          ? [
+              db.query(
+                `INSERT INTO member_balances AS b (member_id, balance, stream_position)
+                 SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+                 ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
+                   stream_position = excluded.stream_position
+                 WHERE b.stream_position < excluded.stream_position`,
+                [
+                  entries.map(([id]) => id),
+                  entries.map(([, b]) => b.balance),
+                  entries.map(([, b]) => b.position),
+                ],
+              ),
+            ]
+          : []),
         saveNextOffsets(db, fresh),
       ]);
     });

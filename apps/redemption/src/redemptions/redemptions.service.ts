@@ -11,6 +11,7 @@ import {
   EventStore,
   OutboxEntry,
   prepared,
+  sendTogether,
   SERVICE_POOL,
   withTransaction,
 } from '@jifen/event-store';
@@ -197,17 +198,19 @@ export class RedemptionsService {
       if (next.status === 'confirmed') confirmed.push(next);
     }
     if (confirmed.length > 0) {
-      await Promise.all([
-        db.query(
-          `UPDATE redemptions SET status = 'confirmed', reason = NULL, updated_at = now()
+      await sendTogether(db, () =>
+        Promise.all([
+          db.query(
+            `UPDATE redemptions SET status = 'confirmed', reason = NULL, updated_at = now()
            WHERE redemption_id = ANY($1::text[])`,
-          [confirmed.map((row) => row.redemption_id)],
-        ),
-        this.store.enqueue(
-          db,
-          confirmed.map((row) => this.event(row, 'redemption.confirmed', now)),
-        ),
-      ]);
+            [confirmed.map((row) => row.redemption_id)],
+          ),
+          this.store.enqueue(
+            db,
+            confirmed.map((row) => this.event(row, 'redemption.confirmed', now)),
+          ),
+        ]),
+      );
     }
     return ids;
   }
