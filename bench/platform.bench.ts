@@ -327,13 +327,26 @@ async function outboxWaiting(): Promise<boolean> {
   }
 }
 
+/** Each service's CPU seconds so far (`process_cpu_seconds_total` on its /metrics). */
+async function serviceCpuSeconds(): Promise<number[]> {
+  return Promise.all(
+    Object.values(urls).map(async (url) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
+      return match ? Number(match[1]) : NaN;
+    }),
+  );
+}
+
 /**
  * Waits until the platform is idle again, so one phase's backlog is not measured in the next:
  * accounts has decided everything it was sent (its count stands still for a second), the
- * relays have published everything, and every service's consumer group has committed
- * everything on its topics. (Waiting on accounts and analytics only, redemption and the relay
- * were still working off the 200,000 purchases' events in the latency phase after them:
- * p95 / p99 1.1 / 1.8 s at 200/s.)
+ * relays have published everything, every service's consumer group has committed everything
+ * on its topics, and then every service used under 10% of a core for two seconds running.
+ * (Waiting on accounts and analytics only, redemption and the relay were still working off
+ * the 200,000 purchases' events in the latency phase after them: p95 / p99 1.1 / 1.8 s at
+ * 200/s. Without the CPU condition, the 200/s phase began while accounts still used 72% of a
+ * core, sampled every 8 s: p50 700 ms.)
  */
 async function settle(key: string): Promise<void> {
   let last = -1;
@@ -343,14 +356,32 @@ async function settle(key: string): Promise<void> {
     last = decided;
     await sleep(1_000);
   }
+  const deadline = Date.now() + 300_000;
+  for (let quiet = 0; quiet < 2 && Date.now() < deadline;) {
+    const before = await serviceCpuSeconds();
+    await sleep(1_000);
+    const after = await serviceCpuSeconds();
+    quiet = after.every((cpu, i) => cpu - before[i] < 0.1) ? quiet + 1 : 0;
+  }
   // The phases before write gigabytes of WAL; the checkpoint they call for is written now
   // rather than beside the next phase's commits (a role without pg_checkpoint skips this).
+  // And the tables grew from empty by millions of rows: autovacuum's ANALYZE would have
+  // gathered their statistics by now, but it may be off (it is on the machines this bench was
+  // written on), and plans made without statistics were the 200/s phase's second-long tail
+  // (p50 700 ms, p99 1,904 ms without; 23 / 73 ms with, one run each).
   const db = new Client({ connectionString: serviceConfigFromEnv('accounts').databaseUrl });
   await db.connect();
-  await db
-    .query('CHECKPOINT')
-    .catch((error: Error) => say(`  (no CHECKPOINT before the next phase: ${error.message})`))
-    .finally(() => db.end());
+  try {
+    for (const statement of ['CHECKPOINT', 'ANALYZE']) {
+      await db
+        .query(statement)
+        .catch((error: Error) =>
+          say(`  (no ${statement} before the next phase: ${error.message})`),
+        );
+    }
+  } finally {
+    await db.end();
+  }
 }
 
 /**
