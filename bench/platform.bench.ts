@@ -327,15 +327,16 @@ async function outboxWaiting(): Promise<boolean> {
   }
 }
 
-/** Each service's CPU seconds so far (`process_cpu_seconds_total` on its /metrics). */
+/** One value from a service's /metrics (Prometheus text), NaN when it is missing. */
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Each service's CPU seconds so far (`process_cpu_seconds_total`). */
 async function serviceCpuSeconds(): Promise<number[]> {
-  return Promise.all(
-    Object.values(urls).map(async (url) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const match = /^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
-      return match ? Number(match[1]) : NaN;
-    }),
-  );
+  return Promise.all(Object.values(urls).map((url) => metric(url, 'process_cpu_seconds_total')));
 }
 
 /**
@@ -366,8 +367,8 @@ async function settle(key: string): Promise<void> {
   // The phases before write gigabytes of WAL; the checkpoint they call for is written now
   // rather than beside the next phase's commits (a role without pg_checkpoint skips this).
   // And the tables grew from empty by millions of rows: autovacuum's ANALYZE would have
-  // gathered their statistics by now, but it may be off (it is on the machines this bench was
-  // written on), and plans made without statistics were the 200/s phase's second-long tail
+  // gathered their statistics by now, but it may be off (it is off on the machines this bench
+  // was written on), and plans made without statistics were the 200/s phase's second-long tail
   // (p50 700 ms, p99 1,904 ms without; 23 / 73 ms with, one run each).
   const db = new Client({ connectionString: serviceConfigFromEnv('accounts').databaseUrl });
   await db.connect();
@@ -510,9 +511,7 @@ function scaleResult(): ScaleResult | undefined {
 }
 
 async function rssMiB(): Promise<number> {
-  const text = await (await fetch(`${urls.accounts}/metrics`)).text();
-  const match = /process_resident_memory_bytes\{[^}]*\} (\d+(\.\d+)?(e\+\d+)?)/.exec(text);
-  return match ? Math.round(Number(match[1]) / 1024 / 1024) : NaN;
+  return Math.round((await metric(urls.accounts, 'process_resident_memory_bytes')) / 1024 / 1024);
 }
 
 async function main(): Promise<void> {

@@ -51,9 +51,11 @@ const rowColumns = [
   'payment_due_at',
 ];
 
-const selectRow = `SELECT ${rowColumns.map((c) => `r.${c}`).join(', ')}, c.category
-  FROM redemptions r LEFT JOIN catalogue_items c ON c.item_id = r.item_id
-  WHERE r.redemption_id = $1`;
+/** Redemption rows with their item's category; a WHERE clause follows. */
+const selectRows = `SELECT ${rowColumns.map((c) => `r.${c}`).join(', ')}, c.category
+  FROM redemptions r LEFT JOIN catalogue_items c ON c.item_id = r.item_id`;
+
+const selectRow = `${selectRows} WHERE r.redemption_id = $1`;
 
 /**
  * The redemption saga. Every step is a row change and a command to accounts written in one
@@ -183,9 +185,8 @@ export class RedemptionsService {
     if (outcomes.length === 0) return [];
     const ids = [...new Set(outcomes.map((o) => o.redemptionId))];
     const { rows: locked } = await db.query<RedemptionRow>(
-      `SELECT r.*, c.category FROM redemptions r
-       LEFT JOIN catalogue_items c ON c.item_id = r.item_id
-       WHERE r.redemption_id = ANY($1::text[]) ORDER BY r.redemption_id FOR UPDATE OF r`,
+      `${selectRows} WHERE r.redemption_id = ANY($1::text[])
+       ORDER BY r.redemption_id FOR UPDATE OF r`,
       [ids],
     );
     const rows = new Map(locked.map((row) => [row.redemption_id, row]));
