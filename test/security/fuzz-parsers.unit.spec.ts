@@ -57,13 +57,20 @@ const hostileValue = fc.oneof(
     1e308,
     Number.MAX_SAFE_INTEGER + 2,
     true,
-    [],
-    {},
-    { __proto__: { polluted: true } },
-    JSON.parse('{"__proto__":{"polluted":true}}'),
     '2026-02-30T10:00:00Z',
     '9999-99-99T99:99:99Z',
   ),
+  // Objects are made afresh for every value: `mutate` defines properties on whatever object
+  // it finds, and a shared constant `[]` given an own `constructor` once broke every later
+  // property that used it (Array#map then threw in canonical JSON, a false failure).
+  fc
+    .constantFrom(
+      () => [],
+      () => ({}),
+      () => ({ __proto__: { polluted: true } }),
+      () => JSON.parse('{"__proto__":{"polluted":true}}') as unknown,
+    )
+    .map((make) => make()),
 );
 
 /** One mutation of a valid event: a field (of the envelope or of data) removed or replaced. */
