@@ -1,5 +1,5 @@
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
-import { appendStreams, enqueueSql, outboxColumns } from './append';
+import { appendStreams, enqueueSql, outboxJson } from './append';
 import {
   AppendOptions,
   AppendResult,
@@ -81,7 +81,7 @@ export class EventStore {
   /** Outbox rows that do not come from an append (still in the caller's transaction). */
   async enqueue(db: Queryable, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length > 0)
-      await db.query(prepared(enqueueSql(this.schema), outboxColumns(entries)));
+      await db.query(prepared(enqueueSql(this.schema), [outboxJson(entries)]));
   }
 
   /** The stream's events from `fromPosition` on (positions start at 1). */
