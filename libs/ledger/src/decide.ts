@@ -26,9 +26,22 @@ export function decide(
   state: MemberState,
   config: LedgerConfig = DEFAULT_CONFIG,
 ): LedgerEvent[] {
+  return decision(command, state, config).events;
+}
+
+/**
+ * decide, with the state the events lead to: `events.reduce(evolve, state)`, which the
+ * decision has already folded (each rule sees the state after the rules before it), so a
+ * caller that keeps the state need not fold the events a second time.
+ */
+export function decision(
+  command: LedgerCommand,
+  state: MemberState,
+  config: LedgerConfig = DEFAULT_CONFIG,
+): { events: LedgerEvent[]; state: MemberState } {
   const d = startDecision(command, state, config);
   route(d, command);
-  return d.events;
+  return { events: d.events, state: d.state };
 }
 
 function route(d: Decision, command: LedgerCommand): void {

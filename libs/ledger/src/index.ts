@@ -6,7 +6,7 @@ export * from './program';
 export { initialState, balanceOf, reservedOf } from './state';
 export type { MemberState, EnrolledMember, Lot, Lifetime, OrderRecord, Reservation } from './state';
 export { evolve } from './evolve';
-export { decide, fold, memberDecider } from './decide';
+export { decide, decision, fold, memberDecider } from './decide';
 export { memberView, type MemberView } from './member-view';
 export { toLedgerEntry, isLedgerEntryEvent, ENTRY_KIND } from './ledger-entry';
 export type { LedgerEntry, EntryKind } from './ledger-entry';

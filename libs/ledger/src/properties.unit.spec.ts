@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { LedgerCommand } from './commands';
-import { decide, fold } from './decide';
+import { decide, decision, fold } from './decide';
 import { LedgerRefusal } from './errors';
 import { keyedEntries } from './keyed';
 import type { LedgerEvent } from './events';
@@ -145,6 +145,7 @@ function toCommand(s: Step, i: number, time: string, state: MemberState): Ledger
 function run(
   steps: Step[],
   check: (state: MemberState, events: LedgerEvent[], all: LedgerEvent[]) => void,
+  before: (command: LedgerCommand, state: MemberState) => void = () => undefined,
 ) {
   let state = initialState();
   let ms = START;
@@ -154,6 +155,7 @@ function run(
     const command = toCommand(s, i, instantFromMs(ms), state);
     let events: LedgerEvent[];
     try {
+      before(command, state);
       events = decide(command, state);
     } catch (error) {
       if (error instanceof LedgerRefusal) return;
@@ -229,6 +231,23 @@ describe('properties over random command sequences', () => {
         const { state, all } = run(steps, () => undefined);
         expect(fold(all)).toEqual(state);
         expect(JSON.parse(JSON.stringify(fold(all)))).toEqual(state);
+      }),
+      params,
+    );
+  });
+
+  it('leaves the state its events fold to, so the consumer keeps it without folding again', () => {
+    fc.assert(
+      fc.property(sequences, (steps) => {
+        run(
+          steps,
+          () => undefined,
+          (command, before) => {
+            const made = decision(command, before);
+            expect(made.events).toEqual(decide(command, before));
+            expect(made.state).toEqual(fold(made.events, before));
+          },
+        );
       }),
       params,
     );

@@ -25,8 +25,7 @@ import {
   withTransaction,
 } from '@jifen/event-store';
 import {
-  decide,
-  evolve,
+  decision,
   LedgerCommand,
   LedgerEvent,
   LedgerRefusal,
@@ -194,8 +193,9 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
           referrers.has(referrerId) || members.get(referrerId)?.state.status === 'enrolled',
       );
       let events: LedgerEvent[];
+      let after: MemberState;
       try {
-        events = decide(command, member.state, config);
+        ({ events, state: after } = decision(command, member.state, config));
       } catch (error) {
         if (!(error instanceof LedgerRefusal)) throw error;
         if (message.kind !== 'inbound') {
@@ -233,7 +233,7 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
         });
       }
       if (events.length === 0) continue;
-      member.state = events.reduce(evolve, member.state);
+      member.state = after;
       newEvents.set(message.memberId, [...(newEvents.get(message.memberId) ?? []), ...events]);
       followUps.push(...events.flatMap((event) => followUpCommands(message.memberId, event)));
     }
