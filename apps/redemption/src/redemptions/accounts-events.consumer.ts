@@ -21,6 +21,7 @@ import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { AllianceService } from '../alliance/alliance.service';
 import { announceOutcomes } from './outcome-notices';
 import { RedemptionsService } from './redemptions.service';
+import { RedemptionRow } from './redemption-answer';
 
 interface AccountsEvent {
   eventId: string;
@@ -66,6 +67,7 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
   private async handle(batches: PartitionBatch[]): Promise<void> {
     const now = new Date();
     const outcomes: string[] = [];
+    const confirmed: RedemptionRow[] = [];
     await withTransaction(this.pool, async (db) => {
       const fresh = await unappliedBatches(db, batches);
       if (fresh.length === 0) return;
@@ -89,7 +91,9 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
           });
         }
       }
-      outcomes.push(...(await this.redemptions.applyOutcomes(db, completed, now)));
+      const applied = await this.redemptions.applyOutcomes(db, completed, now);
+      outcomes.push(...applied.ids);
+      confirmed.push(...applied.confirmed);
       for (const event of completed) await this.alliance.applyOutcome(db, event, now);
       const entries = [...balances];
       // The rest goes out with the COMMIT, in one write.
@@ -115,6 +119,6 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
         saveNextOffsets(db, fresh),
       ]);
     });
-    this.redemptions.outcomesCommitted(outcomes);
+    this.redemptions.outcomesCommitted(outcomes, confirmed);
   }
 }

@@ -8,6 +8,7 @@ import {
   Topics,
 } from '@jifen/contracts';
 import {
+  Closing,
   EventStore,
   OutboxEntry,
   prepared,
@@ -133,18 +134,24 @@ export class RedemptionsService {
         category: item?.category ?? null,
       };
       const step: Step = priced.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
-      await this.store.enqueue(db, [
-        this.command(row, step, now),
-        this.event(row, 'redemption.requested', now),
-      ]);
       started = true;
+      // The saga's first command and event go out with the COMMIT, in one write.
+      return new Closing(undefined, () => [
+        this.store.enqueue(db, [
+          this.command(row, step, now),
+          this.event(row, 'redemption.requested', now),
+        ]),
+      ]);
     }).catch((error: unknown) => {
       woken.cancel();
       throw error;
     });
-    if (started) await woken.promise;
-    else woken.cancel();
-    return this.waitForAnswer(redemptionId);
+    if (!started) {
+      woken.cancel();
+      return this.waitForAnswer(redemptionId);
+    }
+    const settled = await woken.promise;
+    return settled ? answerOf(settled) : this.waitForAnswer(redemptionId);
   }
 
   /** `POST /redemptions/{id}/payment`: confirms a points + cash redemption, or cancels it. */
@@ -169,20 +176,21 @@ export class RedemptionsService {
    * Applies accounts' outcomes of the saga's commands, in order; repeated outcomes change
    * nothing. The rows are read and locked in one query, and the common end (confirmed) is
    * written for all of them at once: a member redeeming 50 at a time sent 150 statements.
-   * Answers the ids of the redemptions the outcomes were for.
+   * Answers the ids of the redemptions the outcomes were for, and the confirmed rows as the
+   * transaction leaves them (the waiting requests answer with them instead of reading again).
    */
   async applyOutcomes(
     db: PoolClient,
     events: CommandCompletedEvent[],
     now: Date,
-  ): Promise<string[]> {
+  ): Promise<{ ids: string[]; confirmed: RedemptionRow[] }> {
     const outcomes = events.flatMap((event) => {
       const match = /^redemption\/(.+)\/(redeem|reserve|confirm|release)$/.exec(
         event.data.commandId,
       );
       return match ? [{ event, redemptionId: match[1], step: match[2] as Step }] : [];
     });
-    if (outcomes.length === 0) return [];
+    if (outcomes.length === 0) return { ids: [], confirmed: [] };
     const ids = [...new Set(outcomes.map((o) => o.redemptionId))];
     const { rows: locked } = await db.query<RedemptionRow>(
       `${selectRows} WHERE r.redemption_id = ANY($1::text[])
@@ -213,7 +221,7 @@ export class RedemptionsService {
         ]),
       );
     }
-    return ids;
+    return { ids, confirmed };
   }
 
   /** One outcome on its locked row; answers the row as it is after (confirmed: written by the caller). */
@@ -289,30 +297,39 @@ export class RedemptionsService {
         woken.cancel();
         return answerOf(row);
       }
-      await woken.promise;
+      const settled = await woken.promise;
+      if (settled) return answerOf(settled);
     }
   }
 
-  /** After a commit that applied outcomes: wakes the requests waiting for these redemptions. */
-  outcomesCommitted(redemptionIds: Iterable<string>): void {
-    for (const id of redemptionIds) for (const wake of this.waiting.get(id) ?? []) wake();
+  /**
+   * After a commit that applied outcomes: wakes the requests waiting for these redemptions,
+   * handing over the settled rows the committing transaction knows (`settled`), so those
+   * requests answer without reading the row again.
+   */
+  outcomesCommitted(redemptionIds: Iterable<string>, settled: RedemptionRow[] = []): void {
+    const rows = new Map(settled.map((row) => [row.redemption_id, row]));
+    for (const id of redemptionIds) {
+      for (const wake of this.waiting.get(id) ?? []) wake(rows.get(id));
+    }
   }
 
-  private readonly waiting = new Map<string, Set<() => void>>();
+  private readonly waiting = new Map<string, Set<(settled?: RedemptionRow) => void>>();
 
+  /** Resolves with the settled row when the waker has it, else with nothing (read it). */
   private wakeUpFor(
     redemptionId: string,
     timeoutMs: number,
-  ): { promise: Promise<void>; cancel: () => void } {
-    let done!: () => void;
-    const promise = new Promise<void>((resolve) => {
+  ): { promise: Promise<RedemptionRow | undefined>; cancel: () => void } {
+    let done!: (settled?: RedemptionRow) => void;
+    const promise = new Promise<RedemptionRow | undefined>((resolve) => {
       const timer = setTimeout(() => done(), Math.max(0, timeoutMs));
-      done = () => {
+      done = (settled) => {
         clearTimeout(timer);
         const set = this.waiting.get(redemptionId);
         set?.delete(done);
         if (set?.size === 0) this.waiting.delete(redemptionId);
-        resolve();
+        resolve(settled);
       };
       const set = this.waiting.get(redemptionId) ?? new Set();
       set.add(done);
