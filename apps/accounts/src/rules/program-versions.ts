@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Queryable, SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import { prepared, Queryable, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import { LedgerConfig, Program, ProgramVersion, RETAIL_CHAIN_V1 } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 
@@ -19,7 +19,7 @@ export class ProgramVersions {
 
   async program(db: Queryable = this.pool): Promise<Program> {
     const { rows } = await db.query<{ document: ProgramVersion }>(
-      'SELECT document FROM program_versions ORDER BY version',
+      prepared('SELECT document FROM program_versions ORDER BY version', []),
     );
     return { versions: [RETAIL_CHAIN_V1, ...rows.map((row) => row.document)] };
   }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Pool } from 'pg';
 import { CommandCompletedEvent, Topics } from '@jifen/contracts';
-import { Closing, SERVICE_POOL, withTransaction } from '@jifen/event-store';
+import { Closing, prepared, SERVICE_POOL, withTransaction } from '@jifen/event-store';
 import {
   BatchConsumer,
   createKafka,
@@ -103,16 +103,20 @@ export class AccountsEventsConsumer implements OnApplicationBootstrap, OnApplica
         ...(entries.length > 0
           ? [
               db.query(
-                `INSERT INTO member_balances AS b (member_id, balance, stream_position)
-                 SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
-                 ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
-                   stream_position = excluded.stream_position
-                 WHERE b.stream_position < excluded.stream_position`,
-                [
-                  entries.map(([id]) => id),
-                  entries.map(([, b]) => b.balance),
-                  entries.map(([, b]) => b.position),
-                ],
+                prepared(
+                  `INSERT INTO member_balances AS b (member_id, balance, stream_position)
+                   SELECT n.member_id, n.balance, n.stream_position
+                   FROM unnest($1::text[], $2::int[], $3::bigint[])
+                     AS n(member_id, balance, stream_position)
+                   ON CONFLICT (member_id) DO UPDATE SET balance = excluded.balance,
+                     stream_position = excluded.stream_position
+                   WHERE b.stream_position < excluded.stream_position`,
+                  [
+                    entries.map(([id]) => id),
+                    entries.map(([, b]) => b.balance),
+                    entries.map(([, b]) => b.position),
+                  ],
+                ),
               ),
             ]
           : []),
