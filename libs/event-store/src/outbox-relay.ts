@@ -4,6 +4,7 @@ import { sendInChunks } from '@jifen/messaging';
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
 import { outboxChannel } from './migration';
 import { prepared } from './prepared';
+import { sendTogether } from './transaction';
 
 /** How soon to look again, at first, when rows wait behind an open transaction. */
 const firstRecheckMs = 5;
@@ -129,14 +130,14 @@ export class OutboxRelay {
           await this.sleep(this.settings.lockRetryMs);
           continue;
         }
-        const published = await this.publishBatch();
+        const { published, hidden } = await this.publishBatch();
         this.state.consecutiveErrors = 0;
         if (published < this.settings.batchSize) {
           // Rows behind a transaction still open somewhere (the snapshot's xmin is the whole
           // cluster's) are published once it ends; that end notifies nobody when it wrote no
           // outbox rows, so look again soon rather than at the next poll: after 5 ms, doubling
           // while the same wait goes on, up to the poll interval.
-          if (!(await this.rowsHidden())) {
+          if (!hidden) {
             this.recheckMs = firstRecheckMs;
             await this.sleep(this.settings.pollIntervalMs);
           } else {
@@ -202,10 +203,14 @@ export class OutboxRelay {
     return true;
   }
 
-  /** One batch: read past the checkpoint, publish, then advance the checkpoint. */
-  private async publishBatch(): Promise<number> {
+  /**
+   * One batch: read past the checkpoint, publish, then advance the checkpoint. A batch short of
+   * the batch size also says whether rows wait past it (`rowsHidden`), asked in the same round
+   * trip as the checkpoint's update.
+   */
+  private async publishBatch(): Promise<{ published: number; hidden: boolean }> {
     const session = this.session;
-    if (!session || !this.state.active) return 0;
+    if (!session || !this.state.active) return { published: 0, hidden: false };
     if (session.broken) throw session.broken;
     // The checkpoint goes in as values, not as a join: the planner then starts the index scan
     // at the checkpoint instead of walking every row before it (800 ms a batch at 750,000
@@ -221,21 +226,29 @@ export class OutboxRelay {
        LIMIT $3`,
       [transactionId, position, this.settings.batchSize],
     );
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { published: 0, hidden: await this.rowsHidden() };
 
     await sendInChunks(this.options.producer, byTopic(rows, this.settings.topicPrefix));
 
     const last = rows[rows.length - 1];
-    await session.client.query(
-      prepared(
-        `UPDATE ${this.schema}.outbox_checkpoints
-         SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE relay = $1`,
-        [this.name, last.transaction_id, last.position],
-      ),
-    );
     session.checkpoint = { transactionId: last.transaction_id, position: last.position };
+    const full = rows.length === this.settings.batchSize;
+    // The pool pipelines: the probe past the new checkpoint goes out with the update, in one
+    // write. Should the update fail, the session ends and the checkpoint is read again.
+    const [, hidden] = await sendTogether(session.client, () =>
+      Promise.all([
+        session.client.query(
+          prepared(
+            `UPDATE ${this.schema}.outbox_checkpoints
+             SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE relay = $1`,
+            [this.name, last.transaction_id, last.position],
+          ),
+        ),
+        full ? false : this.rowsHidden(),
+      ]),
+    );
     this.state.published += rows.length;
-    return rows.length;
+    return { published: rows.length, hidden };
   }
 
   /**
