@@ -247,9 +247,61 @@ export class EventStore {
   }
 
   /**
-   * aggregateStream for many streams in three round trips whatever their number: snapshots,
-   * the events after them, and — only for streams with no newer event — their versions, so a
-   * snapshot ahead of its stream is still caught and ignored.
+   * Several streams' snapshots and the events after them, in one statement (so one round trip,
+   * and one view of the database: the tails start right after the snapshots returned). Issued
+   * at once, it goes out with whatever else the caller issues beside it.
+   */
+  async snapshotsAndTails<S, E extends DomainEvent>(
+    db: Queryable,
+    streamIds: readonly string[],
+    schemaVersion: number,
+  ): Promise<{ snapshots: Map<string, Snapshot<S>>; tails: Map<string, RecordedEvent<E>[]> }> {
+    const snapshots = new Map<string, Snapshot<S>>();
+    const tails = new Map(streamIds.map((id) => [id, [] as RecordedEvent<E>[]]));
+    if (streamIds.length === 0) return { snapshots, tails };
+    // The tails are lateral, ordered range scans (as in readStreams): one index scan per stream.
+    const { rows } = await db.query<MessageRow & { snapshot: boolean }>(
+      `WITH r AS (SELECT DISTINCT unnest($1::text[]) AS stream_id),
+       snap AS (
+         SELECT s.stream_id, s.stream_position, s.state FROM ${this.schema}.snapshots s
+         WHERE s.stream_id = ANY($1::text[]) AND s.schema_version = $2
+       )
+       SELECT true AS snapshot, NULL::uuid AS message_id, snap.stream_id,
+              snap.stream_position::text, NULL AS global_position, NULL AS transaction_id,
+              NULL AS type, snap.state AS data, NULL::jsonb AS metadata,
+              NULL::timestamptz AS created_at
+       FROM snap
+       UNION ALL
+       SELECT false, ${messageColumns}
+       FROM r LEFT JOIN snap ON snap.stream_id = r.stream_id
+       CROSS JOIN LATERAL (
+         SELECT * FROM ${this.schema}.messages t
+         WHERE t.stream_id = r.stream_id AND t.stream_position > coalesce(snap.stream_position, 0)
+         ORDER BY t.stream_position
+       ) m`,
+      [streamIds, schemaVersion],
+    );
+    for (const row of rows) {
+      if (row.snapshot) {
+        snapshots.set(row.stream_id, {
+          streamId: row.stream_id,
+          streamPosition: Number(row.stream_position),
+          schemaVersion,
+          state: row.data as S,
+        });
+      } else {
+        tails.get(row.stream_id)?.push(toRecorded<E>(row));
+      }
+    }
+    // Rows of one stream come in position order (the lateral's ORDER BY); not relied on.
+    for (const events of tails.values()) events.sort((a, b) => a.streamPosition - b.streamPosition);
+    return { snapshots, tails };
+  }
+
+  /**
+   * aggregateStream for many streams in one round trip whatever their number (snapshots and
+   * the events after them), and a second only for streams with a snapshot and no newer event:
+   * their versions, so a snapshot ahead of its stream is still caught and ignored.
    */
   async aggregateStreams<S, E extends DomainEvent>(
     db: Queryable,
@@ -260,17 +312,16 @@ export class EventStore {
       snapshotSchemaVersion?: number;
     },
   ): Promise<Map<string, { state: S; version: number; fromSnapshot: number }>> {
-    const snapshots =
+    const { snapshots, tails } =
       options.snapshotSchemaVersion === undefined
-        ? new Map<string, Snapshot<S>>()
-        : await this.loadSnapshots<S>(db, streamIds, options.snapshotSchemaVersion);
-    const tails = await this.readStreams<E>(
-      db,
-      streamIds.map((streamId) => ({
-        streamId,
-        fromPosition: (snapshots.get(streamId)?.streamPosition ?? 0) + 1,
-      })),
-    );
+        ? {
+            snapshots: new Map<string, Snapshot<S>>(),
+            tails: await this.readStreams<E>(
+              db,
+              streamIds.map((streamId) => ({ streamId })),
+            ),
+          }
+        : await this.snapshotsAndTails<S, E>(db, streamIds, options.snapshotSchemaVersion);
     const idle = streamIds.filter((id) => snapshots.has(id) && tails.get(id)!.length === 0);
     if (idle.length > 0) {
       const { rows } = await db.query<{ stream_id: string; version: string }>(

@@ -36,7 +36,8 @@ export class MemberStreams {
       if (cached) found.set(memberId, cached);
       else missing.push(memberId);
     }
-    // Every miss of the batch in three round trips (snapshots, newer events, versions).
+    // Every miss of the batch in one round trip (snapshots and newer events; versions only when
+    // a snapshot has no newer event).
     const loaded = await this.store.aggregateStreams<MemberState, LedgerEvent>(
       db,
       missing.map(memberStreamId),
