@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExpectedVersionConflict, StreamConflict } from './errors';
-import { prepared } from './prepared';
+import { prepared } from '@jifen/messaging';
 import {
   AppendOptions,
   AppendResult,

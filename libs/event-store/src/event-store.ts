@@ -15,7 +15,7 @@ import {
   Snapshot,
   StreamAppend,
 } from './types';
-import { prepared } from './prepared';
+import { prepared } from '@jifen/messaging';
 
 interface MessageRow {
   message_id: string;
@@ -219,31 +219,6 @@ export class EventStore {
 
   saveSnapshot<S>(db: Queryable, snapshot: Snapshot<S>): Promise<void> {
     return this.saveSnapshots(db, [snapshot]);
-  }
-
-  /** Several streams' cached states (one round trip); streams without one are absent. */
-  async loadSnapshots<S>(
-    db: Queryable,
-    streamIds: readonly string[],
-    schemaVersion: number,
-  ): Promise<Map<string, Snapshot<S>>> {
-    if (streamIds.length === 0) return new Map();
-    const { rows } = await db.query<{ stream_id: string; stream_position: string; state: S }>(
-      `SELECT stream_id, stream_position::text, state FROM ${this.schema}.snapshots
-       WHERE stream_id = ANY($1::text[]) AND schema_version = $2`,
-      [streamIds, schemaVersion],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.stream_id,
-        {
-          streamId: row.stream_id,
-          streamPosition: Number(row.stream_position),
-          schemaVersion,
-          state: row.state,
-        },
-      ]),
-    );
   }
 
   /**

@@ -1,9 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { IHeaders, Message, Producer } from 'kafkajs';
-import { sendInChunks } from '@jifen/messaging';
+import { prepared, sendInChunks } from '@jifen/messaging';
 import { assertSchemaName, quoteIdent } from '@jifen/platform';
 import { outboxChannel } from './migration';
-import { prepared } from './prepared';
 import { sendTogether } from './transaction';
 
 /** How soon to look again, at first, when rows wait behind an open transaction. */

@@ -5,3 +5,4 @@ export * from './topics';
 export * from './intake-stats';
 export * from './intake-metrics';
 export * from './send-in-chunks';
+export * from './prepared';

@@ -1,24 +1,17 @@
 import { RejectionReason } from '@jifen/contracts';
 import type { PartitionBatch } from './batch-consumer';
+import { prepared, type PreparedQuery } from './prepared';
 
 /** Anything that runs SQL: a pg pool or client (pipelined or not). */
 export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
-  query(query: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+  query(query: PreparedQuery): Promise<unknown>;
 }
 
-/**
- * The statements every consumer runs on each fetch are named: PostgreSQL parses them once per
- * connection, and plans them once where the generic plan costs no more than a custom one
- * (planning was three times their execution at 200 events/s, `pg_stat_statements`). Each
- * touches a table of a row per partition or counter, or inserts, so no plan of theirs can turn
- * bad as tables grow.
- */
-function named(name: string, text: string, values: unknown[]) {
-  return { name: `jifen_intake_${name}`, text, values };
-}
-
-async function select<R>(db: Queryable, query: ReturnType<typeof named>): Promise<R[]> {
+// The statements every consumer runs on each fetch are named (`prepared`): each touches a
+// table of a row per partition or counter, or inserts, so no plan of theirs turns bad as
+// tables grow.
+async function select<R>(db: Queryable, query: PreparedQuery): Promise<R[]> {
   return ((await db.query(query)) as { rows: R[] }).rows;
 }
 
@@ -76,8 +69,7 @@ export async function saveTallies(db: Queryable, byShard: Map<number, Tally>): P
   }
   if (ns.length === 0) return;
   await db.query(
-    named(
-      'save_tallies',
+    prepared(
       `INSERT INTO intake_counters (event_type, counter, shard, n)
        SELECT t.event_type, t.counter, t.shard, t.n
        FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[]) AS t(event_type, counter, shard, n)
@@ -122,8 +114,7 @@ export async function unappliedBatches(
   if (batches.length === 0) return [];
   const rows = await select<{ topic: string; partition: number; next_offset: string }>(
     db,
-    named(
-      'stored_offsets',
+    prepared(
       `SELECT o.topic, o.partition, o.next_offset FROM consumed_offsets o
        JOIN unnest($1::text[], $2::int[]) AS b(topic, partition) USING (topic, partition)`,
       [batches.map((b) => b.topic), batches.map((b) => b.partition)],
@@ -146,8 +137,7 @@ export async function unappliedBatches(
 export async function saveNextOffsets(db: Queryable, batches: PartitionBatch[]): Promise<void> {
   if (batches.length === 0) return;
   await db.query(
-    named(
-      'save_offsets',
+    prepared(
       `INSERT INTO consumed_offsets (topic, partition, next_offset)
        SELECT b.topic, b.partition, b.next_offset
        FROM unnest($1::text[], $2::int[], $3::bigint[]) AS b(topic, partition, next_offset)
