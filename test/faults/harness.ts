@@ -34,10 +34,14 @@ export const streamSize = () => {
   return { events, members: Math.max(10, Math.round(events / 10)) };
 };
 
+const connectionNoise = /Connection error: connect ECONNREFUSED|Failed to connect to seed broker/;
+
 /** One service process, compiled once by the global setup, as `npm start` runs it. */
 export class ServiceProcess {
   child?: ChildProcess;
   private lines: string[] = [];
+  /** kafkajs's connection errors, counted rather than kept (see `log`). */
+  private connectionErrors = 0;
   exits: Array<{ code: number | null; signal: NodeJS.Signals | null }> = [];
 
   constructor(
@@ -62,7 +66,11 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line) this.lines.push(line);
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        if (connectionNoise.test(line)) this.connectionErrors++;
+        else this.lines.push(line);
+      }
       if (this.lines.length > 400) this.lines.splice(0, this.lines.length - 300);
     };
     child.stdout!.on('data', keep);
@@ -104,8 +112,20 @@ export class ServiceProcess {
     await this.healthy();
   }
 
+  /**
+   * The last lines of the log, long ones cut, without kafkajs's connection errors: a line each
+   * per client and retry while the broker is away, they crowded out what says why a service
+   * is stuck. How many there were is said instead.
+   */
   log(last = 50): string {
-    return this.lines.slice(-last).join('\n');
+    return [
+      ...(this.connectionErrors > 0
+        ? [`(${this.connectionErrors} kafkajs connection-error lines left out)`]
+        : []),
+      ...this.lines
+        .slice(-last)
+        .map((line) => (line.length > 600 ? `${line.slice(0, 600)}…` : line)),
+    ].join('\n');
   }
 }
 

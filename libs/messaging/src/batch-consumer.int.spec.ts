@@ -1,6 +1,7 @@
+import { KafkaJSNonRetriableError } from 'kafkajs';
 import { Topics } from '@jifen/contracts';
 import { createTestContext, eventually, TestContext } from '@jifen/testing';
-import { BatchConsumer, PartitionBatch } from './batch-consumer';
+import { BatchConsumer, BatchConsumerOptions, PartitionBatch } from './batch-consumer';
 
 let ctx: TestContext;
 const consumers: BatchConsumer[] = [];
@@ -30,13 +31,18 @@ async function publishToEveryPartition(tag: string): Promise<string[]> {
   return messages.map((m) => m.value).sort();
 }
 
-function consumer(group: string, handle: (batches: PartitionBatch[]) => Promise<void>) {
+function consumer(
+  group: string,
+  handle: (batches: PartitionBatch[]) => Promise<void>,
+  options: Partial<BatchConsumerOptions> = {},
+) {
   const c = new BatchConsumer({
     kafka: ctx.kafka,
     groupId: `${ctx.topicPrefix}${group}`,
     topics: [ctx.topic(Topics.inbound)],
     handle,
     maxBackoffMs: 200,
+    ...options,
   });
   consumers.push(c);
   return c;
@@ -109,5 +115,36 @@ describe('BatchConsumer', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('runs again when kafkajs stops it on an error it does not retry, and consumes what comes next', async () => {
+    // After a broker restart kafkajs can crash the consumer on "failed to find the group
+    // coordinator", which it deems non-retriable, and then never restarts it. The crash is
+    // brought about here by the batch-done hook, the one caller code kafkajs sees fail.
+    const handled: string[] = [];
+    let crashed = false;
+    await consumer(
+      'crash',
+      async (batches) => {
+        handled.push(...values(batches, 'crash'), ...values(batches, 'next'));
+      },
+      {
+        onBatchDone: () => {
+          if (crashed) return;
+          crashed = true;
+          throw new KafkaJSNonRetriableError('Failed to find group coordinator');
+        },
+      },
+    ).start();
+    await publishToEveryPartition('crash');
+    await eventually(() => expect(crashed).toBe(true));
+
+    const next = await publishToEveryPartition('next');
+    await eventually(
+      () => expect(handled.filter((v) => v.startsWith('next-')).sort()).toEqual(next),
+      {
+        timeoutMs: 20_000,
+      },
+    );
   });
 });

@@ -1,4 +1,12 @@
-import { Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage, Logger } from 'kafkajs';
+import {
+  Batch,
+  Consumer,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  Kafka,
+  KafkaMessage,
+  Logger,
+} from 'kafkajs';
 
 /** The messages of one partition in one fetch. */
 export interface PartitionBatch {
@@ -85,6 +93,11 @@ export class BatchConsumer {
   private commitResolved?: () => Promise<void>;
   /** Commits what the last batches resolved once traffic stops (kafkajs waits for a next batch). */
   private trailingCommit?: NodeJS.Timeout;
+  /** What `run` was given, to run again after a crash kafkajs does not restart from. */
+  private runConfig?: ConsumerRunConfig;
+  /** Crashes since the group was last joined: the restart backoff doubles with each. */
+  private crashes = 0;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.consumer = options.kafka.consumer({
@@ -95,7 +108,13 @@ export class BatchConsumer {
       ...options.consumer,
     });
     this.logger = this.consumer.logger();
-    if (options.onGroupJoin) this.consumer.on(this.consumer.events.GROUP_JOIN, options.onGroupJoin);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.crashes = 0;
+      options.onGroupJoin?.();
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.runAgain(payload.error);
+    });
   }
 
   async start(): Promise<void> {
@@ -105,7 +124,7 @@ export class BatchConsumer {
       fromBeginning: this.options.fromBeginning ?? true,
     });
     this.running = true;
-    await this.consumer.run({
+    this.runConfig = {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 12,
       autoCommit: false,
       // Our `commitOffsetsIfNecessary()` after each batch commits the group's offsets at most
@@ -136,7 +155,30 @@ export class BatchConsumer {
           if (--this.inHand === 0) this.drained?.();
         }
       },
+    };
+    await this.consumer.run(this.runConfig);
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only after errors it deems retriable. Some it does not
+   * are what a broker restart brings: "failed to find the group coordinator" while the
+   * coordinator loads, "not the correct coordinator" (kafkajs#1445, #1630, #1536). It then
+   * leaves the consumer stopped for good, while the service looks healthy. Run it again, after
+   * 1 s doubling up to `maxBackoffMs` while crashes repeat, until a join succeeds.
+   */
+  private runAgain(error: Error): void {
+    if (!this.running || !this.runConfig) return;
+    const delayMs = Math.min(this.options.maxBackoffMs ?? 10_000, 1_000 * 2 ** this.crashes++);
+    this.logger.error('kafkajs stopped the consumer; running it again', {
+      groupId: this.options.groupId,
+      error: error.message,
+      delayMs,
     });
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      // A start that fails ends in another crash event, and so in another try.
+      if (this.running) this.consumer.run(this.runConfig).catch((e: Error) => this.runAgain(e));
+    }, delayMs);
   }
 
   /**
@@ -147,6 +189,7 @@ export class BatchConsumer {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.trailingCommit);
+    clearTimeout(this.restartTimer);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.commitApplied();
