@@ -10,6 +10,7 @@ export class TcpProxy {
   private readonly server: net.Server;
   private open = true;
   private listeningPort = 0;
+  private fatalAfterReady = false;
 
   private constructor(
     private readonly targetHost: string,
@@ -39,6 +40,15 @@ export class TcpProxy {
     this.open = true;
   }
 
+  /**
+   * The next connection gets, right behind PostgreSQL's first ReadyForQuery and in the same
+   * write, the FATAL a `pg_terminate_backend` sends, then is closed: a backend terminated
+   * just after it accepted the connection, with both messages in one read of the client.
+   */
+  terminateNextAfterReady(): void {
+    this.fatalAfterReady = true;
+  }
+
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -58,6 +68,38 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    if (!this.fatalAfterReady) {
+      upstream.pipe(client);
+      return;
+    }
+    this.fatalAfterReady = false;
+    let terminated = false;
+    upstream.on('data', (chunk: Buffer) => {
+      if (terminated) return;
+      // ReadyForQuery: 'Z', length 5, a status byte; the startup answer ends with it.
+      const ready = chunk.length >= 6 && chunk[chunk.length - 6] === 0x5a;
+      if (!ready) {
+        client.write(chunk);
+        return;
+      }
+      terminated = true;
+      client.write(Buffer.concat([chunk, terminationMessage()]));
+      client.end();
+      upstream.destroy();
+    });
   }
+}
+
+/** The ErrorResponse of a backend ended by `pg_terminate_backend` (57P01, FATAL). */
+function terminationMessage(): Buffer {
+  const fields = Buffer.from(
+    ['SFATAL', 'VFATAL', 'C57P01', 'Mterminating connection due to administrator command']
+      .map((field) => `${field}\0`)
+      .join('') + '\0',
+  );
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
 }
