@@ -147,4 +147,23 @@ describe('BatchConsumer', () => {
       },
     );
   });
+
+  it('stops cleanly between such a crash and its next run', async () => {
+    let crashed = false;
+    const c = consumer('crash-stop', async () => undefined, {
+      // The next run waits 1 s (1 s doubling, capped by this).
+      maxBackoffMs: 5_000,
+      onBatchDone: () => {
+        if (crashed) return;
+        crashed = true;
+        throw new KafkaJSNonRetriableError('Failed to find group coordinator');
+      },
+    });
+    await c.start();
+    await publishToEveryPartition('crash-stop');
+    await eventually(() => expect(crashed).toBe(true));
+    // kafkajs has stopped the consumer by now (it disconnects before reporting the crash).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(c.stop()).resolves.toBeUndefined();
+  });
 });

@@ -190,7 +190,11 @@ export class BatchConsumer {
     this.running = false;
     clearTimeout(this.trailingCommit);
     clearTimeout(this.restartTimer);
-    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch {
+      // Not running (between a crash and its restart): nothing is fetching to pause.
+    }
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.commitApplied();
     await this.consumer.disconnect();
