@@ -165,19 +165,13 @@ export interface IntakeStats extends CounterSet {
 
 /** `GET /stats` in the contract's shape; `done` is `forwarded` (ingestion) or `applied` (accounts). */
 export async function readIntakeStats(
-  db: { query(sql: string): Promise<unknown> },
+  db: Queryable,
   done: 'forwarded' | 'applied',
 ): Promise<IntakeStats> {
-  const result = await db.query(
+  const { rows } = (await db.query(
     `SELECT event_type, counter, sum(n)::text AS n FROM intake_counters
      GROUP BY event_type, counter`,
-  );
-  // TypeORM answers the rows, pg a result holding them.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
-    event_type: string;
-    counter: string;
-    n: string;
-  }>;
+  )) as { rows: Array<{ event_type: string; counter: string; n: string }> };
   const empty = (): CounterSet => ({ received: 0, [done]: 0, duplicates: 0, deadLettered: {} });
   const totals = empty();
   const byType: Record<string, CounterSet> = {};
