@@ -114,11 +114,7 @@ export class EventStore {
     const { rows } = await db.query<MessageRow>(
       `SELECT ${messageColumns}
        FROM unnest($1::text[], $2::bigint[]) AS r(stream_id, from_position)
-       CROSS JOIN LATERAL (
-         SELECT * FROM ${this.schema}.messages s
-         WHERE s.stream_id = r.stream_id AND s.stream_position >= r.from_position
-         ORDER BY s.stream_position
-       ) m
+       ${this.tailOf('r.stream_id', 'r.from_position')}
        ORDER BY m.stream_id, m.stream_position`,
       [
         requests.map((request) => request.streamId),
@@ -234,7 +230,6 @@ export class EventStore {
     const snapshots = new Map<string, Snapshot<S>>();
     const tails = new Map(streamIds.map((id) => [id, [] as RecordedEvent<E>[]]));
     if (streamIds.length === 0) return { snapshots, tails };
-    // The tails are lateral, ordered range scans (as in readStreams): one index scan per stream.
     const { rows } = await db.query<MessageRow & { snapshot: boolean }>(
       `WITH r AS (SELECT DISTINCT unnest($1::text[]) AS stream_id),
        snap AS (
@@ -249,11 +244,7 @@ export class EventStore {
        UNION ALL
        SELECT false, ${messageColumns}
        FROM r LEFT JOIN snap ON snap.stream_id = r.stream_id
-       CROSS JOIN LATERAL (
-         SELECT * FROM ${this.schema}.messages t
-         WHERE t.stream_id = r.stream_id AND t.stream_position > coalesce(snap.stream_position, 0)
-         ORDER BY t.stream_position
-       ) m`,
+       ${this.tailOf('r.stream_id', 'coalesce(snap.stream_position, 0) + 1')}`,
       [streamIds, schemaVersion],
     );
     for (const row of rows) {
@@ -271,6 +262,18 @@ export class EventStore {
     // Rows of one stream come in position order (the lateral's ORDER BY); not relied on.
     for (const events of tails.values()) events.sort((a, b) => a.streamPosition - b.streamPosition);
     return { snapshots, tails };
+  }
+
+  /**
+   * The events of stream `streamId` from position `from` on, as `m`: a lateral, ordered range
+   * scan, so one index scan per stream whatever the statistics say (see readStreams).
+   */
+  private tailOf(streamId: string, from: string): string {
+    return `CROSS JOIN LATERAL (
+         SELECT * FROM ${this.schema}.messages t
+         WHERE t.stream_id = ${streamId} AND t.stream_position >= ${from}
+         ORDER BY t.stream_position
+       ) m`;
   }
 
   /**
