@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics } from '@jifen/contracts';
-import { EventStoreTables1767225600000, OutboxRelay, poolOf } from '@jifen/event-store';
+import { eventStoreMigrations, OutboxRelay, poolOf } from '@jifen/event-store';
 import { sendInChunks } from '@jifen/messaging';
 import { ensureDatabase, openServiceDataSource, quoteIdent } from '@jifen/platform';
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const dataSource = await openServiceDataSource({
     url: databaseUrl,
     schema,
-    migrations: [EventStoreTables1767225600000],
+    migrations: eventStoreMigrations,
     poolSize: 4,
   });
   const pool = poolOf(dataSource);

@@ -1,9 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import {
-  EventStoreTables1767225600000,
-  eventStoreProviders,
-  OutboxRelayService,
-} from '@jifen/event-store';
+import { eventStoreMigrations, eventStoreProviders, OutboxRelayService } from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { CommandsConsumer } from './intake/commands.consumer';
 import { ProcessedCommands } from './intake/processed-commands';
@@ -23,7 +19,7 @@ import { TransfersController } from './transfers/transfers.controller';
 /** Accounts' migrations, in order (the benchmark runs them too). */
 export const accountsMigrations = [
   Intake1764201600100,
-  EventStoreTables1767225600000,
+  ...eventStoreMigrations,
   AccountsApi1767225600200,
   IntakeCountersPerShard1767225600300,
 ];

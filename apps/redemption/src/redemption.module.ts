@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { EventStoreModule, EventStoreTables1767225600000 } from '@jifen/event-store';
+import { EventStoreModule, eventStoreMigrations } from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { AllianceConsumer } from './alliance/alliance.consumer';
 import { AllianceController } from './alliance/alliance.controller';
@@ -21,7 +21,7 @@ export const redemptionMigrations = [
   Redemption1764201600300,
   Alliance1764201600301,
   AllianceStatementsSent1764201600302,
-  EventStoreTables1767225600000,
+  ...eventStoreMigrations,
 ];
 
 @Module({})

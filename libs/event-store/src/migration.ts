@@ -87,7 +87,34 @@ export class EventStoreTables1767225600000 implements MigrationInterface {
   }
 }
 
+/**
+ * The unique index on `messages.message_id` goes: the store draws every id with randomUUID and
+ * nothing looks an event up by it, while its random inserts cost PostgreSQL about 6 µs of CPU
+ * per event (BENCHMARKS.md, sixth session).
+ */
+export class DropMessageIdIndex1767225600500 implements MigrationInterface {
+  name = 'DropMessageIdIndex1767225600500';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(`ALTER TABLE ${s}.messages DROP CONSTRAINT messages_message_id_unique`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(
+      `ALTER TABLE ${s}.messages ADD CONSTRAINT messages_message_id_unique UNIQUE (message_id)`,
+    );
+  }
+}
+
 /** The LISTEN channel the outbox trigger notifies for `schema`. */
 export function outboxChannel(schema: string): string {
   return `outbox.${schema}`.slice(0, 63);
 }
+
+/** The event store's migrations, in order, for a service's own migration list. */
+export const eventStoreMigrations = [
+  EventStoreTables1767225600000,
+  DropMessageIdIndex1767225600500,
+];

@@ -75,7 +75,7 @@ export const eventStoreProviders: Provider[] = [
 /**
  * The event store of a service's own schema, its pg pool (SERVICE_POOL) and its outbox relay.
  * Import it in a module that also imports the service's PlatformModule (for DataSource and
- * SERVICE_CONFIG); include EventStoreTables in the service's migrations.
+ * SERVICE_CONFIG); include eventStoreMigrations in the service's migrations.
  */
 @Module({})
 export class EventStoreModule {

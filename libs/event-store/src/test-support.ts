@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@jifen/platform';
 import { EventStore } from './event-store';
-import { EventStoreTables1767225600000 } from './migration';
+import { eventStoreMigrations } from './migration';
 import { poolOf } from './pool';
 
 export interface TestStore {
@@ -19,7 +19,7 @@ export async function openTestStore(databaseUrl: string, schema: string): Promis
   const dataSource = await openServiceDataSource({
     url: databaseUrl,
     schema,
-    migrations: [EventStoreTables1767225600000],
+    migrations: eventStoreMigrations,
     poolSize: 20,
   });
   return {
