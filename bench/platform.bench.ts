@@ -13,7 +13,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { TopicName, Topics } from '@jifen/contracts';
 import { groupId, kafkaSettingsFromEnv, topicName } from '@jifen/messaging';
-import { ensureDatabase, quoteIdent, serviceConfigFromEnv } from '@jifen/platform';
+import { ensureDatabase, serviceConfigFromEnv } from '@jifen/platform';
+import { relayBacklog } from '@jifen/event-store';
 import type { ScaleResult } from './scale.bench';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -336,23 +337,15 @@ async function groupsLag(): Promise<number> {
   }
 }
 
-/** Whether accounts' or redemption's outbox holds rows its relay has not published yet. */
+/** Whether accounts' or redemption's relay has events or outbox rows left to publish. */
 async function outboxWaiting(): Promise<boolean> {
-  const schemas = (['accounts', 'redemption'] as const).map((s) => serviceConfigFromEnv(s).schema);
   const db = new Client({ connectionString: serviceConfigFromEnv('accounts').databaseUrl });
   await db.connect();
   try {
-    for (const s of schemas.map(quoteIdent)) {
-      const { rows } = await db.query<{ transaction_id: string; position: string }>(
-        `SELECT transaction_id::text, position::text FROM ${s}.outbox_checkpoints`,
-      );
-      const [from] = rows.length ? rows : [{ transaction_id: '0', position: '0' }];
-      const waiting = await db.query(
-        `SELECT 1 FROM ${s}.outbox o WHERE (o.transaction_id, o.position) > ($1::xid8, $2::bigint)
-         ORDER BY o.transaction_id, o.position LIMIT 1`,
-        [from.transaction_id, from.position],
-      );
-      if (waiting.rows.length > 0) return true;
+    for (const service of ['accounts', 'redemption'] as const) {
+      const schema = serviceConfigFromEnv(service).schema;
+      const events = service === 'accounts';
+      if ((await relayBacklog(db, schema, { events, limit: 1 })) > 0) return true;
     }
     return false;
   } finally {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
-import { EventStore } from '@jifen/event-store';
+import { EventStore, relayBacklog } from '@jifen/event-store';
 import { evolve, initialState, LedgerEvent, MemberState, memberView } from '@jifen/ledger';
 import { quoteIdent } from '@jifen/platform';
 import { MemberSnapshotVersion } from '../../apps/accounts/src/members/member-streams';
@@ -107,21 +107,19 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     }
 
     for (const service of ['accounts', 'redemption']) {
-      const schema = quoteIdent(`${options.schemaPrefix}${service}`);
       const exists = await db.query(`SELECT to_regclass($1) AS t`, [
         `${options.schemaPrefix}${service}.outbox`,
       ]);
       if (!exists.rows[0].t) continue;
-      const { rows: behind } = await db.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${schema}.outbox o
-         WHERE NOT EXISTS (SELECT 1 FROM ${schema}.outbox_checkpoints c
-                           WHERE (o.transaction_id, o.position) <= (c.transaction_id, c.position))`,
-      );
-      if (Number(behind[0].n) > 0) {
+      // Accounts' relay publishes its events themselves; redemption's, its outbox alone.
+      const behind = await relayBacklog(db, `${options.schemaPrefix}${service}`, {
+        events: service === 'accounts',
+      });
+      if (behind > 0) {
         failures.push({
           check: 'outbox',
           subject: service,
-          detail: `${behind[0].n} outbox rows not yet published`,
+          detail: `${behind} events and outbox rows not yet published`,
         });
       }
     }

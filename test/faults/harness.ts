@@ -17,6 +17,7 @@ import {
 } from '@jifen/ledger';
 import { quoteIdent } from '@jifen/platform';
 import { createTestContext, eventually, matrixKeys, TestContext } from '@jifen/testing';
+import { integrationOutboxEntry } from '../../apps/accounts/src/integration/integration-events';
 import { toLedgerCommand } from '../../apps/accounts/src/intake/to-ledger-command';
 import { seededRandom } from '../../libs/ledger/src/testing/random';
 import { AuditReport, runAudit } from '../../scripts/audit/run-audit';
@@ -605,4 +606,41 @@ export async function addHundredPointItem(p: Platform): Promise<void> {
     unitCostMinor: 50,
   });
   expect(item.status).toBeLessThan(300);
+}
+
+/**
+ * What accounts' relay publishes on its events topic: every stored event that maps to an
+ * integration event (its stream and position, in the relay's order) and the outbox rows for
+ * the topic (command outcomes).
+ */
+export async function accountsEventsPublished(
+  p: Platform,
+): Promise<{ events: Array<{ streamId: string; streamPosition: number }>; outboxRows: number }> {
+  const rows = await p.query<{
+    stream_id: string;
+    stream_position: number;
+    type: string;
+    data: unknown;
+  }>(
+    `SELECT stream_id, stream_position::int, type, data FROM ${p.schema('accounts')}.messages
+     ORDER BY transaction_id, global_position`,
+  );
+  const events = rows
+    .filter(
+      (row) =>
+        integrationOutboxEntry({
+          id: '',
+          streamId: row.stream_id,
+          streamPosition: row.stream_position,
+          type: row.type as LedgerEvent['type'],
+          data: row.data as LedgerEvent['data'],
+          metadata: {},
+        }) !== undefined,
+    )
+    .map((row) => ({ streamId: row.stream_id, streamPosition: row.stream_position }));
+  const [{ n }] = await p.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${p.schema('accounts')}.outbox WHERE topic = $1`,
+    [Topics.accountsEvents],
+  );
+  return { events, outboxRows: n };
 }

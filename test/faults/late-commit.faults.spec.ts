@@ -3,8 +3,7 @@ import { Topics } from '@jifen/contracts';
 import { EventStore } from '@jifen/event-store';
 import { decide, DEFAULT_CONFIG, evolve, initialState, LedgerEvent } from '@jifen/ledger';
 import { TopicReader } from '@jifen/testing';
-import { integrationOutboxEntry } from '../../apps/accounts/src/integration/integration-events';
-import { Platform, sleep, streamWithFault, withLogs } from './harness';
+import { accountsEventsPublished, Platform, sleep, streamWithFault, withLogs } from './harness';
 
 // Fault 9: a late commit. One append transaction (EventStore.append on a pg client of its own,
 // against accounts' schema, for a member stream of its own) takes its transaction id early and
@@ -49,9 +48,7 @@ describe('fault 9: a late commit', () => {
         await db.connect();
         try {
           await db.query('BEGIN');
-          await store.append<LedgerEvent>(db, `member-${memberId}`, 0, events, {
-            outbox: integrationOutboxEntry,
-          });
+          await store.append<LedgerEvent>(db, `member-${memberId}`, 0, events);
           const before = await p.storedEvents();
           const started = Date.now();
           await sleep(10_000);
@@ -69,16 +66,13 @@ describe('fault 9: a late commit', () => {
     expect(committedAround).toBeGreaterThan(0);
 
     await withLogs(p, async () => {
-      // Every outbox row of accounts' events is on the topic, once, and each member stream's
-      // events arrive in stream order (rows of no stream, like command outcomes, counted too).
-      const rows = await p.query<{ stream_id: string | null; stream_position: number | null }>(
-        `SELECT stream_id, stream_position::int FROM ${p.schema('accounts')}.outbox
-         WHERE topic = $1 ORDER BY transaction_id, position`,
-        [Topics.accountsEvents],
-      );
+      // Every event of accounts that maps to an integration event, and every outbox row for
+      // the topic (command outcomes), is on the topic once; each member stream's events arrive
+      // in stream order.
+      const { events: rows, outboxRows } = await accountsEventsPublished(p);
       expect(rows.length).toBeGreaterThan(stream.events.length);
       reader = await TopicReader.start(p.ctx.kafka, p.ctx.topic(Topics.accountsEvents));
-      const messages = await reader.waitFor(rows.length, 60_000);
+      const messages = await reader.waitFor(rows.length + outboxRows, 60_000);
       const positions = new Map<string, number[]>();
       for (const message of messages) {
         const streamId = message.headers['stream-id'];
@@ -89,10 +83,9 @@ describe('fault 9: a late commit', () => {
       }
       const wanted = new Map<string, number[]>();
       for (const row of rows) {
-        if (row.stream_id === null) continue;
-        wanted.set(row.stream_id, [...(wanted.get(row.stream_id) ?? []), row.stream_position!]);
+        wanted.set(row.streamId, [...(wanted.get(row.streamId) ?? []), row.streamPosition]);
       }
-      expect(messages).toHaveLength(rows.length);
+      expect(messages).toHaveLength(rows.length + outboxRows);
       expect(positions).toEqual(wanted);
       expect(positions.get(`member-${p.ctx.schemaPrefix}late`)?.length).toBeGreaterThan(0);
     });

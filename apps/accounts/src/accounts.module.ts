@@ -1,7 +1,13 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { eventStoreMigrations, eventStoreProviders, OutboxRelayService } from '@jifen/event-store';
+import {
+  eventStoreMigrations,
+  eventStoreProviders,
+  OutboxRelayService,
+  RELAY_EVENTS,
+} from '@jifen/event-store';
 import { PlatformModule, ServiceConfig } from '@jifen/platform';
 import { CommandsConsumer } from './intake/commands.consumer';
+import { integrationOutboxEntry } from './integration/integration-events';
 import { ProcessedCommands } from './intake/processed-commands';
 import { MembersController } from './members/members.controller';
 import { Intake1764201600100 } from './migrations/1764201600100-intake';
@@ -50,7 +56,14 @@ export class AccountsModule {
         RulesController,
         StatsController,
       ],
-      providers: [...commandsConsumerProviders, OutboxRelayService, JobsService, JobsScheduler],
+      providers: [
+        ...commandsConsumerProviders,
+        // The relay publishes the member streams' events as integration events.
+        { provide: RELAY_EVENTS, useValue: integrationOutboxEntry },
+        OutboxRelayService,
+        JobsService,
+        JobsScheduler,
+      ],
     };
   }
 }

@@ -14,7 +14,7 @@ import {
 
 /**
  * One statement, one round trip, for any number of streams: the compare-and-swap on each
- * stream's head, the events and their outbox rows. When a head is not the expected one,
+ * stream's head and the events (which the relay publishes itself, given a mapper). When a head is not the expected one,
  * nothing is inserted and the statement says which (the transaction stays usable). Between
  * the statement's snapshot and its insert another transaction may still take a position: the
  * unique index on (stream_id, stream_position) then refuses the row and PostgreSQL aborts the
@@ -50,9 +50,6 @@ export function appendSql(schema: string): string {
       WHERE NOT EXISTS (SELECT 1 FROM conflicts)
       ORDER BY i.n
       RETURNING global_position, transaction_id, created_at
-    ), outboxed AS (
-      ${outboxInsert(schema, '$4', 'WHERE NOT EXISTS (SELECT 1 FROM conflicts)')}
-      RETURNING position
     )
     SELECT stream_id, expected_version::text, actual_version::text, reason,
            NULL AS global_positions, NULL::text AS transaction_id, NULL::timestamptz AS created_at
@@ -67,23 +64,18 @@ export function appendSql(schema: string): string {
 }
 
 /**
- * Rows come as one JSON array of arrays (`eventsJson`, `outboxJson`): one JSON.stringify in
- * Node and one jsonb parse in PostgreSQL. Text arrays of JSON, as before, had node-postgres
- * escape every element and PostgreSQL parse each twice (array, then jsonb): 31 → 7 ms of Node
- * CPU and 27 → 20 ms of PostgreSQL CPU for 3,000 events (measured).
+ * Outbox rows alone (no events): one INSERT. Rows come as one JSON array of arrays
+ * (`outboxJson`, as the events do in `eventsJson`): one JSON.stringify in Node and one jsonb
+ * parse in PostgreSQL. Text arrays of JSON, as before, had node-postgres escape every element
+ * and PostgreSQL parse each twice (array, then jsonb): 31 → 7 ms of Node CPU and 27 → 20 ms of
+ * PostgreSQL CPU for 3,000 events (measured).
  */
-function outboxInsert(schema: string, param: string, where = ''): string {
+export function enqueueSql(schema: string): string {
   return `INSERT INTO ${schema}.outbox
         (message_id, topic, key, type, payload, headers, stream_id, stream_position)
       SELECT (e->>0)::uuid, e->>1, e->>2, e->>3, e->4, e->5, e->>6, (e->>7)::bigint
-      FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS o(e, n)
-      ${where}
+      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(e, n)
       ORDER BY o.n`;
-}
-
-/** Outbox rows alone (no events): one INSERT. */
-export function enqueueSql(schema: string): string {
-  return outboxInsert(schema, '$1');
 }
 
 interface AppendRow {
@@ -101,10 +93,9 @@ export async function appendStreams<E extends DomainEvent>(
   db: Queryable,
   schema: string,
   appends: readonly StreamAppend<E>[],
-  options: AppendOptions<E> = {},
+  options: AppendOptions = {},
 ): Promise<AppendResult<E>[]> {
   const pending = pendingEvents(appends, options);
-  const outbox = pending.flatMap((event) => toArray(options.outbox?.(event)));
   if (pending.length === 0) {
     return appends.map((append) => ({
       streamId: append.streamId,
@@ -122,7 +113,6 @@ export async function appendStreams<E extends DomainEvent>(
         appends.map((append) => append.streamId),
         appends.map((append) => append.expectedVersion),
         eventsJson(pending),
-        outboxJson(outbox),
       ]),
     );
     rows = result.rows;
@@ -215,7 +205,7 @@ export function outboxJson(entries: readonly OutboxEntry[]): string {
 
 function pendingEvents<E extends DomainEvent>(
   appends: readonly StreamAppend<E>[],
-  options: AppendOptions<E>,
+  options: AppendOptions,
 ): PendingEvent<E>[] {
   const seen = new Set<string>();
   return appends.flatMap((append) => {
@@ -235,11 +225,6 @@ function pendingEvents<E extends DomainEvent>(
       metadata: { ...options.metadata, ...event.metadata },
     }));
   });
-}
-
-function toArray<T>(value: T | readonly T[] | undefined): readonly T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
 /** A unique violation on the stream position: another transaction took it first. */

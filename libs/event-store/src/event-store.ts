@@ -55,7 +55,7 @@ export class EventStore {
     streamId: string,
     expectedVersion: number,
     events: readonly NewEvent<E>[],
-    options: AppendOptions<E> = {},
+    options: AppendOptions = {},
   ): Promise<AppendResult<E>> {
     const [result] = await appendStreams(
       db,
@@ -73,7 +73,7 @@ export class EventStore {
   appendMany<E extends DomainEvent>(
     db: Queryable,
     appends: readonly StreamAppend<E>[],
-    options: AppendOptions<E> = {},
+    options: AppendOptions = {},
   ): Promise<AppendResult<E>[]> {
     return appendStreams(db, this.schema, appends, options);
   }

@@ -108,6 +108,42 @@ export class DropMessageIdIndex1767225600500 implements MigrationInterface {
   }
 }
 
+/**
+ * The relay may publish the events themselves (OutboxRelayOptions.events) instead of an outbox
+ * copy of each. Its checkpoint says which table its position is in (0: `messages`, 1: `outbox`;
+ * a transaction's events go out before its outbox rows), and appends wake it as outbox inserts
+ * do. Checkpoints already stored are outbox positions: the events of their transactions were
+ * published through the outbox.
+ */
+export class RelayPublishesEvents1767225600600 implements MigrationInterface {
+  name = 'RelayPublishesEvents1767225600600';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(`
+      ALTER TABLE ${s}.outbox_checkpoints
+        ADD COLUMN source smallint NOT NULL DEFAULT 1 CHECK (source IN (0, 1))`);
+    // Without a transition table: an append that inserted nothing wakes the relay for nothing,
+    // which costs less than copying every appended row for the check.
+    await queryRunner.query(`
+      CREATE FUNCTION ${s}.messages_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify(left('outbox.' || TG_TABLE_SCHEMA, 63), '');
+        RETURN NULL;
+      END $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER messages_notify AFTER INSERT ON ${s}.messages
+      FOR EACH STATEMENT EXECUTE FUNCTION ${s}.messages_notify()`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(`DROP TRIGGER messages_notify ON ${s}.messages`);
+    await queryRunner.query(`DROP FUNCTION ${s}.messages_notify()`);
+    await queryRunner.query(`ALTER TABLE ${s}.outbox_checkpoints DROP COLUMN source`);
+  }
+}
+
 /** The LISTEN channel the outbox trigger notifies for `schema`. */
 export function outboxChannel(schema: string): string {
   return `outbox.${schema}`.slice(0, 63);
@@ -117,4 +153,5 @@ export function outboxChannel(schema: string): string {
 export const eventStoreMigrations = [
   EventStoreTables1767225600000,
   DropMessageIdIndex1767225600500,
+  RelayPublishesEvents1767225600600,
 ];

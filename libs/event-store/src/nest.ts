@@ -7,6 +7,7 @@ import {
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -16,9 +17,16 @@ import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { EventStore } from './event-store';
 import { OutboxRelay } from './outbox-relay';
 import { poolOf } from './pool';
+import type { OutboxMapper } from './types';
 
 /** The pg Pool under the service's TypeORM DataSource: the event store's SQL runs on it. */
 export const SERVICE_POOL = Symbol('ServicePool');
+
+/**
+ * Optional: how the relay maps the store's events to Kafka messages (OutboxRelayOptions.events).
+ * A service that provides it has its events published without an outbox copy of each.
+ */
+export const RELAY_EVENTS = Symbol('RelayEvents');
 
 /**
  * Runs the outbox relay of the service's schema for as long as the application runs. One
@@ -33,6 +41,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(SERVICE_POOL) private readonly pool: Pool,
+    @Optional() @Inject(RELAY_EVENTS) private readonly events?: OutboxMapper,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,6 +55,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       pool: this.pool,
       producer: this.producer,
       schema: this.config.schema,
+      events: this.events,
       topicPrefix: this.config.kafka.topicPrefix,
       pollIntervalMs: 200,
       // Measured with the platform bench: 500 rows a round trip kept the relay near 3,700

@@ -4,13 +4,15 @@ import { Topics } from '@jifen/contracts';
 import { createTestContext, eventually, TestContext } from '@jifen/testing';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { numbered, openTestStore, TestStore } from './test-support';
+import { withTransaction } from './transaction';
 import { OutboxMapper, Queryable } from './types';
 
 interface Received {
   partition: number;
   key: string;
   eventId: string;
-  outboxPosition: number;
+  /** `global-position` of an event, `outbox-position` of an outbox row. */
+  position: number;
   payload: { eventId: string; streamPosition: number };
 }
 
@@ -32,7 +34,9 @@ beforeAll(async () => {
         partition,
         key: String(message.key),
         eventId: String(message.headers?.['event-id']),
-        outboxPosition: Number(String(message.headers?.['outbox-position'])),
+        position: Number(
+          String(message.headers?.['global-position'] ?? message.headers?.['outbox-position']),
+        ),
         payload: JSON.parse(String(message.value)),
       });
     },
@@ -49,18 +53,13 @@ afterAll(async () => {
 
 const member = () => `m-${randomUUID()}`;
 
-/** Integration events keyed by member id (the stream is `member-<id>` or `redemption-...`). */
-const toOutbox =
-  (memberId: string): OutboxMapper =>
-  (event) => ({
-    id: event.id,
-    topic: Topics.accountsEvents,
-    key: memberId,
-    type: 'numbered.v1',
-    payload: { eventId: event.id, streamPosition: event.streamPosition },
-    streamId: event.streamId,
-    streamPosition: event.streamPosition,
-  });
+/** Integration events keyed by the member id the test appended them for (metadata `key`). */
+const toMessage: OutboxMapper = (event) => ({
+  topic: Topics.accountsEvents,
+  key: String(event.metadata.key),
+  type: 'numbered.v1',
+  payload: { eventId: event.id, streamPosition: event.streamPosition },
+});
 
 function startRelay(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
   const relay = new OutboxRelay({
@@ -72,6 +71,7 @@ function startRelay(options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
     pollIntervalMs: 250,
     lockRetryMs: 200,
     backoff: { initialMs: 50, maxMs: 500 },
+    events: toMessage,
     ...options,
   });
   relays.push(relay);
@@ -87,15 +87,15 @@ async function appendFor(
   count: number,
 ) {
   return db.store.append(db_, streamId, version, numbered(count, version + 1), {
-    outbox: toOutbox(memberId),
+    metadata: { key: memberId },
   });
 }
 
-/** The outbox in the relay's order: (writing transaction, position). */
-async function outboxOrder(keys: string[]): Promise<number[]> {
+/** The members' events in the relay's order: (writing transaction, global position). */
+async function eventOrder(keys: string[]): Promise<number[]> {
   const { rows } = await db.pool.query<{ position: string }>(
-    `SELECT position::text FROM "${db.schema}".outbox WHERE key = ANY($1)
-     ORDER BY transaction_id, position`,
+    `SELECT global_position::text AS position FROM "${db.schema}".messages
+     WHERE metadata->>'key' = ANY($1) ORDER BY transaction_id, global_position`,
     [keys],
   );
   return rows.map((row) => Number(row.position));
@@ -126,7 +126,7 @@ it('publishes in transaction order and waits for a transaction held open, never 
     held.release();
   }
 
-  const order = await outboxOrder([a, b, c]);
+  const order = await eventOrder([a, b, c]);
   const messages = await eventually(() => {
     const got = receivedFor([a, b, c]);
     expect(got).toHaveLength(11);
@@ -134,9 +134,7 @@ it('publishes in transaction order and waits for a transaction held open, never 
   });
   // Each partition received its messages in the relay's order; nothing twice, nothing missing.
   for (const partition of new Set(messages.map((m) => m.partition))) {
-    const positions = messages
-      .filter((m) => m.partition === partition)
-      .map((m) => m.outboxPosition);
+    const positions = messages.filter((m) => m.partition === partition).map((m) => m.position);
     expect(positions).toEqual(order.filter((position) => positions.includes(position)));
   }
   expect(new Set(messages.map((m) => m.eventId)).size).toBe(11);
@@ -219,4 +217,50 @@ it('is woken by NOTIFY at commit rather than waiting for its next poll', async (
   await appendFor(db.pool, memberId, `member-${memberId}`, 0, 1);
   await eventually(() => expect(receivedFor([memberId])).toHaveLength(1));
   expect(Date.now() - started).toBeLessThan(5_000);
+});
+
+it("publishes a transaction's events before its outbox rows, in transaction order", async () => {
+  const memberId = member();
+  const row = (n: number) => ({
+    topic: Topics.accountsEvents,
+    key: memberId,
+    type: 'row.v1',
+    payload: { eventId: `row-${memberId}-${n}`, streamPosition: -n },
+  });
+  // Outbox rows written before, between and after the events, in three transactions.
+  await withTransaction(db.pool, async (client) => {
+    await db.store.enqueue(client, [row(1)]);
+    await appendFor(client, memberId, `member-${memberId}`, 0, 3);
+    await db.store.enqueue(client, [row(2), row(3)]);
+  });
+  await db.store.enqueue(db.pool, [row(4)]);
+  await appendFor(db.pool, memberId, `member-${memberId}`, 3, 2);
+  // Batches of 4 end inside transactions and between the two sources.
+  startRelay({ batchSize: 4 });
+
+  const messages = await eventually(() => {
+    const got = receivedFor([memberId]);
+    expect(got).toHaveLength(9);
+    return got;
+  });
+  expect(messages.map((m) => m.payload.streamPosition)).toEqual([1, 2, 3, -1, -2, -3, -4, 4, 5]);
+});
+
+it('publishes the outbox alone without a mapper, from its own checkpoint', async () => {
+  const memberId = member();
+  await withTransaction(db.pool, async (client) => {
+    await appendFor(client, memberId, `member-${memberId}`, 0, 2);
+    await db.store.enqueue(client, [
+      {
+        topic: Topics.accountsEvents,
+        key: memberId,
+        type: 'row.v1',
+        payload: { eventId: `row-${memberId}`, streamPosition: 0 },
+      },
+    ]);
+  });
+  startRelay({ name: 'outbox-alone', events: undefined });
+  await eventually(() => expect(receivedFor([memberId])).toHaveLength(1));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(receivedFor([memberId]).map((m) => m.payload.eventId)).toEqual([`row-${memberId}`]);
 });

@@ -49,7 +49,7 @@ export type RecordedEvent<E extends DomainEvent = DomainEvent> = E & {
   readonly createdAt: Date;
 };
 
-/** An event about to be written, as the outbox mapper sees it (ids and positions are known). */
+/** An event as the relay's mapper sees it (OutboxRelayOptions.events). */
 export interface PendingEvent<E extends DomainEvent = DomainEvent> {
   readonly id: string;
   readonly streamId: string;
@@ -86,11 +86,9 @@ export interface StreamAppend<E extends DomainEvent = DomainEvent> {
   readonly events: readonly NewEvent<E>[];
 }
 
-export interface AppendOptions<E extends DomainEvent = DomainEvent> {
+export interface AppendOptions {
   /** Merged under each event's own metadata (correlation id, causation id, rule version). */
   metadata?: EventMetadata;
-  /** Maps each appended event to the outbox rows written in the same statement. */
-  outbox?: OutboxMapper<E>;
 }
 
 export interface AppendResult<E extends DomainEvent = DomainEvent> {

@@ -47,7 +47,6 @@ import {
 } from '@jifen/messaging';
 import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { Registry } from 'prom-client';
-import { integrationOutboxEntry } from '../integration/integration-events';
 import {
   LoadedMember,
   MemberSnapshotVersion,
@@ -79,8 +78,8 @@ interface Decided {
  * Applies `loyalty.internal.commands.v1` fetch by fetch (the batches of its partitions
  * together): for each command, load the member (cache, else snapshot + events), decide with
  * the ledger, and collect the new events. Then one transaction per fetch writes every
- * stream's events (compare-and-swap on the stream version), their integration events and
- * follow-up commands (outbox), the dead letters (outbox, so a crash can neither lose nor add
+ * stream's events (compare-and-swap on the stream version; the relay publishes them as
+ * integration events), the follow-up commands (outbox), the dead letters (outbox, so a crash can neither lose nor add
  * one), the processed command ids, the outcomes of internal commands (which HTTP requests
  * wait for), the counters and the next offsets. Only then are the Kafka offsets committed.
  * Each command is judged by the program version in force at its time, among the versions
@@ -258,9 +257,11 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       }
     }
     // Every write goes out with the COMMIT, in one write to the socket, and runs in this order:
-    // the integration events, then the follow-up commands, then the outcomes' events.
+    // the events, then the follow-up commands, then the outcomes' events (the relay publishes
+    // a transaction's events before its outbox rows).
     return new Closing({ members, tallies }, () => [
-      this.store.appendMany(db, appends, { outbox: integrationOutboxEntry }),
+      // The relay publishes these events as integration events (integrationOutboxEntry).
+      this.store.appendMany(db, appends),
       this.store.enqueue(db, followUps),
       this.processed.insert(db, processedNow),
       this.outcomes.record(db, outcomes),
