@@ -64,17 +64,18 @@ export function appendSql(schema: string): string {
 }
 
 /**
- * Outbox rows alone (no events): one INSERT. Rows come as one JSON array of arrays
+ * Outbox rows alone (no events): one INSERT of the rows in `param`. Rows come as one JSON array of arrays
  * (`outboxJson`, as the events do in `eventsJson`): one JSON.stringify in Node and one jsonb
  * parse in PostgreSQL. Text arrays of JSON, as before, had node-postgres escape every element
  * and PostgreSQL parse each twice (array, then jsonb): 31 → 7 ms of Node CPU and 27 → 20 ms of
  * PostgreSQL CPU for 3,000 events (measured).
  */
-export function enqueueSql(schema: string): string {
+export function enqueueSql(schema: string, param = '$1', where = ''): string {
   return `INSERT INTO ${schema}.outbox
         (message_id, topic, key, type, payload, headers, stream_id, stream_position)
       SELECT (e->>0)::uuid, e->>1, e->>2, e->>3, e->4, e->5, e->>6, (e->>7)::bigint
-      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(e, n)
+      FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS o(e, n)
+      ${where}
       ORDER BY o.n`;
 }
 

@@ -140,6 +140,26 @@ describe('append and read', () => {
   });
 });
 
+describe('insertThenEnqueue', () => {
+  it('enqueues only when its insert inserted a row, in one statement', async () => {
+    const { store, pool, schema } = db;
+    await pool.query(`CREATE TABLE IF NOT EXISTS "${schema}".requests (id text PRIMARY KEY)`);
+    const id = stream();
+    const entry = { topic: Topics.accountsEvents, key: id, type: 'requested', payload: { id } };
+    const insert = {
+      text: `INSERT INTO "${schema}".requests (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
+      values: [id],
+    };
+    expect(await store.insertThenEnqueue(pool, insert, [entry])).toEqual([{ id }]);
+    // The same request again: nothing inserted, nothing enqueued.
+    expect(await store.insertThenEnqueue(pool, insert, [entry])).toEqual([]);
+    const { rows } = await pool.query(`SELECT payload FROM "${schema}".outbox WHERE key = $1`, [
+      id,
+    ]);
+    expect(rows).toEqual([{ payload: { id } }]);
+  });
+});
+
 describe('closing writes (sent with the COMMIT)', () => {
   it('commits them with the transaction, and a failing one rolls everything back', async () => {
     const { store, pool } = db;

@@ -16,6 +16,7 @@ import {
   StreamAppend,
 } from './types';
 import { prepared } from '@jifen/messaging';
+import type { QueryResultRow } from 'pg';
 
 interface MessageRow {
   message_id: string;
@@ -82,6 +83,29 @@ export class EventStore {
   async enqueue(db: Queryable, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length > 0)
       await db.query(prepared(enqueueSql(this.schema), [outboxJson(entries)]));
+  }
+
+  /**
+   * `insert` (an `INSERT ... RETURNING`, which may insert nothing, e.g. `ON CONFLICT DO
+   * NOTHING`) and, only when it inserted a row, the outbox entries: one statement, so one round
+   * trip and atomic without a transaction around it. Answers the insert's rows.
+   */
+  async insertThenEnqueue<R extends QueryResultRow>(
+    db: Queryable,
+    insert: { text: string; values: unknown[] },
+    entries: readonly OutboxEntry[],
+  ): Promise<R[]> {
+    const param = `$${insert.values.length + 1}`;
+    const { rows } = await db.query<R>(
+      prepared(
+        `WITH inserted AS (${insert.text}), queued AS (
+           ${enqueueSql(this.schema, param, 'WHERE EXISTS (SELECT 1 FROM inserted)')}
+         )
+         SELECT * FROM inserted`,
+        [...insert.values, outboxJson(entries)],
+      ),
+    );
+    return rows;
   }
 
   /** The stream's events from `fromPosition` on (positions start at 1). */

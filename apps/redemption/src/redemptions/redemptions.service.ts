@@ -20,7 +20,7 @@ import { LedgerCommand } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { answerOf, isSettled, RedemptionAnswer, RedemptionRow } from './redemption-answer';
-import { price, RedemptionRequest } from './pricing';
+import { CatalogueItem, price, RedemptionRequest } from './pricing';
 
 type Step = 'redeem' | 'reserve' | 'confirm' | 'release';
 
@@ -90,68 +90,107 @@ export class RedemptionsService {
     // Listening from before the commit, so a new redemption is not read back at once: it is
     // pending until its outcome's commit wakes this request (or a second passes).
     const woken = this.wakeUpFor(redemptionId, Math.min(1_000, this.waitMs));
-    let started = false;
-    await withTransaction(this.pool, async (db) => {
+    let started: boolean;
+    try {
       const itemId = request.mode === 'cash_offset' ? null : request.itemId;
-      const item = itemId ? await this.catalogue.find(db, itemId) : undefined;
+      const item = itemId ? await this.catalogue.find(this.pool, itemId) : undefined;
       const result = price(request, item, now);
       const priced = result.ok ? result.priced : undefined;
-      // The row first: a concurrent request with the same id waits here, then finds it.
-      const inserted = await db.query<RedemptionRow>(
-        prepared(
-          `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
-             cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
-           ON CONFLICT (redemption_id) DO NOTHING RETURNING ${rowColumns.join(', ')}`,
-          [
-            redemptionId,
-            memberId,
-            request.mode,
-            itemId,
-            request.mode === 'cash_offset' ? request.orderId : null,
-            priced?.points ?? ('points' in request ? request.points : 0),
-            priced?.cashDueMinor ?? 0,
-            priced?.unitCostMinor ?? 0,
-            result.ok ? 'pending' : 'refused',
-            result.ok ? null : result.refusal.reason,
-            result.ok ? null : result.refusal.detail,
-          ],
-        ),
-      );
-      if (inserted.rowCount === 0 || !priced) return;
-      if (priced.takesStock) {
-        if (!(await this.catalogue.takeOne(db, priced.itemId!))) {
-          await this.refuse(db, redemptionId, 'out_of_stock', `"${item!.name}" is out of stock`);
-          return;
-        }
-        await db.query(`UPDATE redemptions SET stock_taken = true WHERE redemption_id = $1`, [
-          redemptionId,
-        ]);
-      }
       const row: RedemptionRow = {
-        ...inserted.rows[0],
-        stock_taken: priced.takesStock,
+        redemption_id: redemptionId,
+        member_id: memberId,
+        mode: request.mode,
+        item_id: itemId,
+        order_id: request.mode === 'cash_offset' ? request.orderId : null,
+        points: priced?.points ?? ('points' in request ? request.points : 0),
+        cash_due_minor: String(priced?.cashDueMinor ?? 0),
+        unit_cost_minor: String(priced?.unitCostMinor ?? 0),
+        status: result.ok ? 'pending' : 'refused',
+        reason: result.ok ? null : result.refusal.reason,
+        detail: result.ok ? null : result.refusal.detail,
+        stock_taken: false,
+        payment_due_at: null,
         category: item?.category ?? null,
       };
-      const step: Step = priced.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
-      started = true;
-      // The saga's first command and event go out with the COMMIT, in one write.
-      return new Closing(undefined, () => [
-        this.store.enqueue(db, [
-          this.command(row, step, now),
-          this.event(row, 'redemption.requested', now),
-        ]),
-      ]);
-    }).catch((error: unknown) => {
+      // The row first: a concurrent request with the same id waits on it, then finds it.
+      const insert = prepared(
+        `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
+           cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
+         ON CONFLICT (redemption_id) DO NOTHING RETURNING redemption_id`,
+        [
+          row.redemption_id,
+          row.member_id,
+          row.mode,
+          row.item_id,
+          row.order_id,
+          row.points,
+          row.cash_due_minor,
+          row.unit_cost_minor,
+          row.status,
+          row.reason,
+          row.detail,
+        ],
+      );
+      const step: Step = priced?.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
+      if (priced?.takesStock) {
+        started = await this.startTakingStock(
+          insert,
+          { ...row, stock_taken: true },
+          item!,
+          step,
+          now,
+        );
+      } else {
+        // The row, the saga's first command and its event in one statement: one round trip,
+        // no transaction (three writes to PostgreSQL before, a quarter of redemption's CPU
+        // under 50 clients on one member).
+        const entries = priced
+          ? [this.command(row, step, now), this.event(row, 'redemption.requested', now)]
+          : [];
+        const inserted = await this.store.insertThenEnqueue(this.pool, insert, entries);
+        started = inserted.length > 0 && priced !== undefined;
+      }
+    } catch (error) {
       woken.cancel();
       throw error;
-    });
+    }
     if (!started) {
       woken.cancel();
       return this.waitForAnswer(redemptionId);
     }
     const settled = await woken.promise;
     return settled ? answerOf(settled) : this.waitForAnswer(redemptionId);
+  }
+
+  /**
+   * A redemption of an item with stock: the row, then one unit taken (or the row refused as
+   * out of stock), then the saga's first command and event, in one transaction.
+   */
+  private startTakingStock(
+    insert: { text: string; values: unknown[] },
+    row: RedemptionRow,
+    item: CatalogueItem,
+    step: Step,
+    now: Date,
+  ): Promise<boolean> {
+    return withTransaction(this.pool, async (db) => {
+      if ((await db.query(insert)).rowCount === 0) return false;
+      if (!(await this.catalogue.takeOne(db, item.itemId))) {
+        await this.refuse(db, row.redemption_id, 'out_of_stock', `"${item.name}" is out of stock`);
+        return false;
+      }
+      await db.query(`UPDATE redemptions SET stock_taken = true WHERE redemption_id = $1`, [
+        row.redemption_id,
+      ]);
+      // The saga's first command and event go out with the COMMIT, in one write.
+      return new Closing(true, () => [
+        this.store.enqueue(db, [
+          this.command(row, step, now),
+          this.event(row, 'redemption.requested', now),
+        ]),
+      ]);
+    });
   }
 
   /** `POST /redemptions/{id}/payment`: confirms a points + cash redemption, or cancels it. */
