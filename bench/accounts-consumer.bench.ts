@@ -21,7 +21,7 @@ import {
 } from '../apps/accounts/src/accounts.module';
 
 // The accounts commands consumer alone, against commands already on the topic: N purchase
-// commands over M members, applied batch by batch (decide, append, outbox, processed ids,
+// commands over M members, applied batch by batch (decide, append, processed ids, counters,
 // offsets in one transaction per batch). Beside it, in the same run, the floor of such a
 // design: the minimal durable batch (processed ids + one event row per command + the offset)
 // with raw pg in batches of the same size, and that minimal write one transaction per command.
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
 
     const rows: Array<[string, number, number, number]> = [
       [
-        'accounts consumer (decide + event store + outbox)',
+        'accounts consumer (decide + event store + processed ids)',
         consumer.commandsPerSecond,
         consumer.eventsPerSecond,
         batchSize,
