@@ -14,11 +14,12 @@ import {
 
 /**
  * One statement, one round trip, for any number of streams: the compare-and-swap on each
- * stream's head and the events (which the relay publishes itself, given a mapper). When a head is not the expected one,
- * nothing is inserted and the statement says which (the transaction stays usable). Between
- * the statement's snapshot and its insert another transaction may still take a position: the
- * unique index on (stream_id, stream_position) then refuses the row and PostgreSQL aborts the
- * transaction; that too becomes an ExpectedVersionConflict. There is no SELECT-then-INSERT
+ * stream's head and the events (which the relay publishes itself, given a mapper). When a
+ * head is not the expected one, nothing is inserted and the statement says which (the
+ * transaction stays usable). Between the statement's snapshot and its insert another
+ * transaction may still take a position: the unique index on (stream_id, stream_position) then
+ * refuses the row and PostgreSQL aborts the transaction; that too becomes an
+ * ExpectedVersionConflict. There is no SELECT-then-INSERT
  * window that lets two writers both succeed.
  *
  * A stream whose last event was written by a transaction that started after this one is a
@@ -64,11 +65,11 @@ export function appendSql(schema: string): string {
 }
 
 /**
- * Outbox rows alone (no events): one INSERT of the rows in `param`. Rows come as one JSON array of arrays
- * (`outboxJson`, as the events do in `eventsJson`): one JSON.stringify in Node and one jsonb
- * parse in PostgreSQL. Text arrays of JSON, as before, had node-postgres escape every element
- * and PostgreSQL parse each twice (array, then jsonb): 31 → 7 ms of Node CPU and 27 → 20 ms of
- * PostgreSQL CPU for 3,000 events (measured).
+ * Outbox rows alone (no events): one INSERT of the rows in `param`. Rows come as one JSON
+ * array of arrays (`outboxJson`, as the events do in `eventsJson`): one JSON.stringify in Node
+ * and one jsonb parse in PostgreSQL. Text arrays of JSON, as before, had node-postgres escape
+ * every element and PostgreSQL parse each twice (array, then jsonb): 31 → 7 ms of Node CPU and
+ * 27 → 20 ms of PostgreSQL CPU for 3,000 events (measured).
  */
 export function enqueueSql(schema: string, param = '$1', where = ''): string {
   return `INSERT INTO ${schema}.outbox

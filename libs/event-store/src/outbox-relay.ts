@@ -86,6 +86,10 @@ export class OutboxRelay {
   private readonly schema: string;
   private readonly name: string;
   private readonly settings: Required<Omit<OutboxRelayOptions, 'onError' | 'events'>>;
+  /** Up to $4 rows past the checkpoint ($1-$3), in publishing order. */
+  private readonly readSql: string;
+  /** Whether any row waits past the checkpoint ($1-$3): `waiting` is not null. */
+  private readonly hiddenSql: string;
   private session:
     | {
         client: PoolClient;
@@ -122,6 +126,12 @@ export class OutboxRelay {
       backoff: { initialMs: 100, maxMs: 10_000 },
       ...options,
     };
+    this.readSql = relayReadSql(this.schema, options.events !== undefined);
+    const outbox = `SELECT 1 ${outboxPast(this.schema)} LIMIT 1`;
+    const events = `SELECT 1 ${eventsPast(this.schema)} LIMIT 1`;
+    this.hiddenSql = options.events
+      ? `SELECT coalesce((${events}), (${outbox})) AS waiting`
+      : `SELECT (${outbox}) AS waiting`;
   }
 
   get status(): OutboxRelayStatus {
@@ -283,19 +293,8 @@ export class OutboxRelay {
     // ORDER BY ... LIMIT 1 keeps it an index probe; an EXISTS was planned as a sequential
     // scan of the whole outbox (530 ms at 1.5 million rows, measured). With a literal LIMIT 1
     // the ordered index scan is the plan for any checkpoint, so it is named.
-    const outbox = `SELECT 1 FROM ${this.schema}.outbox o
-       WHERE (o.transaction_id, o.position) > ($1::xid8, ${outboxFrom})
-       ORDER BY o.transaction_id, o.position LIMIT 1`;
-    const events = `SELECT 1 FROM ${this.schema}.messages m
-       WHERE (m.transaction_id, m.global_position) > ($1::xid8, ${eventsFrom})
-       ORDER BY m.transaction_id, m.global_position LIMIT 1`;
     const { rows } = await session.client.query<{ waiting: number | null }>(
-      prepared(
-        this.options.events
-          ? `SELECT coalesce((${events}), (${outbox})) AS waiting`
-          : `SELECT (${outbox}) AS waiting`,
-        this.checkpointValues(session.checkpoint),
-      ),
+      prepared(this.hiddenSql, this.checkpointValues(session.checkpoint)),
     );
     return rows[0].waiting !== null;
   }
@@ -303,31 +302,6 @@ export class OutboxRelay {
   /** `$1, $2, $3` of the reads past a checkpoint. */
   private checkpointValues(checkpoint: RelayCheckpoint): [string, number, string] {
     return [checkpoint.transactionId, checkpoint.source, checkpoint.position];
-  }
-
-  /** Up to $4 rows past the checkpoint, in publishing order, of finished transactions only. */
-  private get readSql(): string {
-    const finished = 'pg_snapshot_xmin(pg_current_snapshot())';
-    const outbox = `SELECT 1::smallint AS source, o.position, o.transaction_id, o.message_id,
-              o.stream_id, o.stream_position, o.type, NULL::jsonb AS data, NULL::jsonb AS metadata,
-              o.topic, o.key, o.payload::text AS payload, o.headers
-       FROM ${this.schema}.outbox o
-       WHERE (o.transaction_id, o.position) > ($1::xid8, ${outboxFrom})
-         AND o.transaction_id < ${finished}
-       ORDER BY o.transaction_id, o.position
-       LIMIT $4`;
-    if (!this.options.events) return `SELECT ${relayColumns} FROM (${outbox}) r`;
-    const events = `SELECT 0::smallint AS source, m.global_position AS position, m.transaction_id,
-              m.message_id, m.stream_id, m.stream_position, m.type, m.data, m.metadata,
-              NULL AS topic, NULL AS key, NULL AS payload, NULL::jsonb AS headers
-       FROM ${this.schema}.messages m
-       WHERE (m.transaction_id, m.global_position) > ($1::xid8, ${eventsFrom})
-         AND m.transaction_id < ${finished}
-       ORDER BY m.transaction_id, m.global_position
-       LIMIT $4`;
-    return `SELECT ${relayColumns} FROM ((${events}) UNION ALL (${outbox})) r
-       ORDER BY r.transaction_id, r.source, r.position
-       LIMIT $4`;
   }
 
   /** Kafka messages grouped by topic; within a topic (and so a partition) in relay order. */
@@ -410,13 +384,47 @@ export class OutboxRelay {
   }
 }
 
+/** Transactions older than the oldest one still open: none of them can commit a row later. */
+const finished = 'pg_snapshot_xmin(pg_current_snapshot())';
+
 /**
- * Where the checkpoint's own transaction resumes, in each table ($2 is the source, $3 the
- * position): past the position in the table the checkpoint is in; from the first outbox row
- * when it is in the events (they come first); past every event when it is in the outbox.
+ * The rows past a checkpoint ($1 its transaction, $2 its source, $3 its position), in the
+ * relay's order, as `FROM ... WHERE ... ORDER BY` of one table. The checkpoint's own
+ * transaction resumes past the position in the table the checkpoint is in; from its first
+ * outbox row when the checkpoint is in its events (they come first); past every event when it
+ * is in its outbox. A row comparison against values keeps each an index range scan.
  */
-const outboxFrom = 'CASE WHEN $2::smallint = 1 THEN $3::bigint ELSE 0 END';
-const eventsFrom = 'CASE WHEN $2::smallint = 0 THEN $3::bigint ELSE 9223372036854775807 END';
+const outboxPast = (schema: string, finishedOnly = false) => `FROM ${schema}.outbox o
+       WHERE (o.transaction_id, o.position)
+             > ($1::xid8, CASE WHEN $2::smallint = 1 THEN $3::bigint ELSE 0 END)
+         ${finishedOnly ? `AND o.transaction_id < ${finished}` : ''}
+       ORDER BY o.transaction_id, o.position`;
+const eventsPast = (schema: string, finishedOnly = false) => `FROM ${schema}.messages m
+       WHERE (m.transaction_id, m.global_position)
+             > ($1::xid8, CASE WHEN $2::smallint = 0 THEN $3::bigint ELSE 9223372036854775807 END)
+         ${finishedOnly ? `AND m.transaction_id < ${finished}` : ''}
+       ORDER BY m.transaction_id, m.global_position`;
+
+/**
+ * Up to $4 rows past the checkpoint in publishing order, of finished transactions only: the
+ * outbox's, and with `events` the store's events merged in.
+ */
+function relayReadSql(schema: string, events: boolean): string {
+  const outbox = `SELECT 1::smallint AS source, o.position, o.transaction_id, o.message_id,
+              o.stream_id, o.stream_position, o.type, NULL::jsonb AS data, NULL::jsonb AS metadata,
+              o.topic, o.key, o.payload::text AS payload, o.headers
+       ${outboxPast(schema, true)}
+       LIMIT $4`;
+  if (!events) return `SELECT ${relayColumns} FROM (${outbox}) r`;
+  const stored = `SELECT 0::smallint AS source, m.global_position AS position, m.transaction_id,
+              m.message_id, m.stream_id, m.stream_position, m.type, m.data, m.metadata,
+              NULL AS topic, NULL AS key, NULL AS payload, NULL::jsonb AS headers
+       ${eventsPast(schema, true)}
+       LIMIT $4`;
+  return `SELECT ${relayColumns} FROM ((${stored}) UNION ALL (${outbox})) r
+       ORDER BY r.transaction_id, r.source, r.position
+       LIMIT $4`;
+}
 
 const relayColumns = `r.source, r.position::text, r.transaction_id::text, r.message_id,
   r.stream_id, r.stream_position::text, r.type, r.data, r.metadata, r.topic, r.key, r.payload,
@@ -452,12 +460,8 @@ export async function relayBacklog(
   );
   const from = stored[0] ?? { transaction_id: '0', source: 1, position: '0' };
   const limit = options.limit ?? 1_000_000_000;
-  const outbox = `SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.outbox o
-       WHERE (o.transaction_id, o.position) > ($1::xid8, ${outboxFrom})
-       ORDER BY o.transaction_id, o.position LIMIT $4) x`;
-  const events = `SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.messages m
-       WHERE (m.transaction_id, m.global_position) > ($1::xid8, ${eventsFrom})
-       ORDER BY m.transaction_id, m.global_position LIMIT $4) x`;
+  const outbox = `SELECT count(*) AS n FROM (SELECT 1 ${outboxPast(s)} LIMIT $4) x`;
+  const events = `SELECT count(*) AS n FROM (SELECT 1 ${eventsPast(s)} LIMIT $4) x`;
   const { rows } = await db.query<{ n: string }>(
     `SELECT ((${outbox}) + ${options.events ? `(${events})` : '0'})::text AS n`,
     [from.transaction_id, from.source, from.position, limit],
