@@ -79,9 +79,9 @@ interface Decided {
  * together): for each command, load the member (cache, else snapshot + events), decide with
  * the ledger, and collect the new events. Then one transaction per fetch writes every
  * stream's events (compare-and-swap on the stream version; the relay publishes them as
- * integration events), the follow-up commands (outbox), the dead letters (outbox, so a crash can neither lose nor add
- * one), the processed command ids, the outcomes of internal commands (which HTTP requests
- * wait for), the counters and the next offsets. Only then are the Kafka offsets committed.
+ * integration events), the follow-up commands (outbox), the dead letters (outbox, so a crash
+ * can neither lose nor add one), the processed command ids, the outcomes of internal commands
+ * (which HTTP requests wait for), the counters and the next offsets. Only then are the Kafka offsets committed.
  * Each command is judged by the program version in force at its time, among the versions
  * published when the batch began.
  */
