@@ -384,8 +384,7 @@ async function outboxWaiting(): Promise<boolean> {
   try {
     for (const service of ['accounts', 'redemption'] as const) {
       const schema = serviceConfigFromEnv(service).schema;
-      const events = service === 'accounts';
-      if ((await relayBacklog(db, schema, { events, limit: 1 })) > 0) return true;
+      if ((await relayBacklog(db, schema, { limit: 1 })) > 0) return true;
     }
     return false;
   } finally {

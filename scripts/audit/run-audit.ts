@@ -111,10 +111,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
         `${options.schemaPrefix}${service}.outbox`,
       ]);
       if (!exists.rows[0].t) continue;
-      // Accounts' relay publishes its events themselves; redemption's, its outbox alone.
-      const behind = await relayBacklog(db, `${options.schemaPrefix}${service}`, {
-        events: service === 'accounts',
-      });
+      const behind = await relayBacklog(db, `${options.schemaPrefix}${service}`);
       if (behind > 0) {
         failures.push({
           check: 'outbox',

@@ -144,6 +144,27 @@ export class RelayPublishesEvents1767225600600 implements MigrationInterface {
   }
 }
 
+/**
+ * A relay records in its checkpoint whether it publishes the store's events besides the outbox
+ * (OutboxRelayOptions.events), so what waits past a checkpoint can be counted without knowing
+ * each service's configuration (relayBacklog, for the audit and the benchmark).
+ */
+export class RelayRecordsEvents1767225600700 implements MigrationInterface {
+  name = 'RelayRecordsEvents1767225600700';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(`
+      ALTER TABLE ${s}.outbox_checkpoints
+        ADD COLUMN publishes_events boolean NOT NULL DEFAULT false`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const s = migrationSchema(queryRunner);
+    await queryRunner.query(`ALTER TABLE ${s}.outbox_checkpoints DROP COLUMN publishes_events`);
+  }
+}
+
 /** The LISTEN channel the outbox trigger notifies for `schema`. */
 export function outboxChannel(schema: string): string {
   return `outbox.${schema}`.slice(0, 63);
@@ -154,4 +175,5 @@ export const eventStoreMigrations = [
   EventStoreTables1767225600000,
   DropMessageIdIndex1767225600500,
   RelayPublishesEvents1767225600600,
+  RelayRecordsEvents1767225600700,
 ];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
 import { Topics } from '@jifen/contracts';
 import { createTestContext, eventually, TestContext } from '@jifen/testing';
-import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
+import { OutboxRelay, OutboxRelayOptions, relayBacklog } from './outbox-relay';
 import { numbered, openTestStore, TestStore } from './test-support';
 import { withTransaction } from './transaction';
 import { OutboxMapper, Queryable } from './types';
@@ -263,4 +263,49 @@ it('publishes the outbox alone without a mapper, from its own checkpoint', async
   await eventually(() => expect(receivedFor([memberId])).toHaveLength(1));
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(receivedFor([memberId]).map((m) => m.payload.eventId)).toEqual([`row-${memberId}`]);
+});
+
+it("counts what waits past a relay's checkpoint, the events only for a relay that publishes them", async () => {
+  const own = await openTestStore(ctx.databaseUrl, `${ctx.schemaPrefix}backlog`);
+  try {
+    const memberId = member();
+    const append = (version: number, count: number) =>
+      own.store.append(own.pool, `member-${memberId}`, version, numbered(count, version + 1), {
+        metadata: { key: memberId },
+      });
+    await withTransaction(own.pool, async (client) => {
+      await own.store.append(client, `member-${memberId}`, 0, numbered(2, 1), {
+        metadata: { key: memberId },
+      });
+      await own.store.enqueue(client, [
+        {
+          topic: Topics.accountsEvents,
+          key: memberId,
+          type: 'row.v1',
+          payload: { eventId: `row-${memberId}`, streamPosition: 0 },
+        },
+      ]);
+    });
+    // No relay has run: every row waits, whichever relay will publish it.
+    expect(await relayBacklog(own.pool, own.schema)).toBe(3);
+    expect(await relayBacklog(own.pool, own.schema, { name: 'with-events' })).toBe(3);
+
+    const alone = startRelay({ pool: own.pool, schema: own.schema, events: undefined });
+    await eventually(() => expect(receivedFor([memberId])).toHaveLength(1));
+    await eventually(async () => expect(await relayBacklog(own.pool, own.schema)).toBe(0));
+    await alone.stop();
+    const withEvents = startRelay({ pool: own.pool, schema: own.schema, name: 'with-events' });
+    await eventually(() => expect(receivedFor([memberId])).toHaveLength(4));
+    await eventually(async () =>
+      expect(await relayBacklog(own.pool, own.schema, { name: 'with-events' })).toBe(0),
+    );
+    await withEvents.stop();
+
+    await append(2, 1);
+    expect(await relayBacklog(own.pool, own.schema)).toBe(0);
+    expect(await relayBacklog(own.pool, own.schema, { name: 'with-events' })).toBe(1);
+  } finally {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await own.close();
+  }
 });

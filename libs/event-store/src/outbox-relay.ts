@@ -214,9 +214,11 @@ export class OutboxRelay {
     session.pid = rows[0].pid;
     await session.client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
     await session.client.query(
-      `INSERT INTO ${this.schema}.outbox_checkpoints (relay, transaction_id, position)
-       VALUES ($1, '0', 0) ON CONFLICT (relay) DO NOTHING`,
-      [this.name],
+      `INSERT INTO ${this.schema}.outbox_checkpoints
+         (relay, transaction_id, position, publishes_events)
+       VALUES ($1, '0', 0, $2)
+       ON CONFLICT (relay) DO UPDATE SET publishes_events = excluded.publishes_events`,
+      [this.name, this.options.events !== undefined],
     );
     const checkpoint = await session.client.query<{
       transaction_id: string;
@@ -439,13 +441,15 @@ function toEntries(
 
 /**
  * How many rows wait past a relay's checkpoint (up to `limit`): its outbox rows and, for a
- * relay that publishes events (`events`), the events, of committed transactions or not. The
- * audit and the benchmark's settling read it; both scans start at the checkpoint.
+ * relay that publishes events (as its checkpoint records), the events, of committed
+ * transactions or not. Before a relay has run there is no checkpoint, and every row of both
+ * tables waits. The audit and the benchmark's settling read it; both scans start at the
+ * checkpoint.
  */
 export async function relayBacklog(
   db: Queryable,
   schema: string,
-  options: { events: boolean; name?: string; limit?: number },
+  options: { name?: string; limit?: number } = {},
 ): Promise<number> {
   assertSchemaName(schema);
   const s = quoteIdent(schema);
@@ -453,17 +457,23 @@ export async function relayBacklog(
     transaction_id: string;
     source: number;
     position: string;
+    publishes_events: boolean;
   }>(
-    `SELECT transaction_id::text, source, position::text FROM ${s}.outbox_checkpoints
-     WHERE relay = $1`,
+    `SELECT transaction_id::text, source, position::text, publishes_events
+     FROM ${s}.outbox_checkpoints WHERE relay = $1`,
     [options.name ?? 'default'],
   );
-  const from = stored[0] ?? { transaction_id: '0', source: 1, position: '0' };
+  const from = stored[0] ?? {
+    transaction_id: '0',
+    source: 0,
+    position: '0',
+    publishes_events: true,
+  };
   const limit = options.limit ?? 1_000_000_000;
   const outbox = `SELECT count(*) AS n FROM (SELECT 1 ${outboxPast(s)} LIMIT $4) x`;
   const events = `SELECT count(*) AS n FROM (SELECT 1 ${eventsPast(s)} LIMIT $4) x`;
   const { rows } = await db.query<{ n: string }>(
-    `SELECT ((${outbox}) + ${options.events ? `(${events})` : '0'})::text AS n`,
+    `SELECT ((${outbox}) + ${from.publishes_events ? `(${events})` : '0'})::text AS n`,
     [from.transaction_id, from.source, from.position, limit],
   );
   return Number(rows[0].n);
