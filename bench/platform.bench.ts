@@ -519,6 +519,8 @@ async function latency(perSecond: number, key: string): Promise<Latency> {
   };
 }
 
+type Redeemed = { perSecond: number; p99: number };
+
 /**
  * Confirmed points-only redemptions per second on one member from 50 clients, after a
  * warm-up of the same load. The throughput and latency phases before never redeem, so the
@@ -529,8 +531,6 @@ async function latency(perSecond: number, key: string): Promise<Latency> {
  * after the throughput phases, measured 293/s and the runs after it 252-282: the measured runs
  * are steady by construction, and the warm-up's own figure is reported beside them.
  */
-type Redeemed = { perSecond: number; p99: number };
-
 async function hotAccount(
   memberKey: string,
   key: string,
