@@ -12,9 +12,9 @@ import {
 
 // Fault 8: the outbox relays "killed between publishing and marking". accounts and redemption
 // are SIGKILLed and their relay checkpoints (outbox_checkpoints) deleted, as if no relay had
-// ever marked a row sent: on restart every event and outbox row is published a second time, in the same
-// order. Each domain event must still be applied once downstream: analytics' figures, the
-// redemptions' states and every member's view are what they were.
+// ever marked a row sent: on restart every event and outbox row is published a second time, in
+// the same order. Each domain event must still be applied once downstream: analytics' figures,
+// the redemptions' states and every member's view are what they were.
 describe('fault 8: the outbox relays publish everything again', () => {
   let p: Platform;
 

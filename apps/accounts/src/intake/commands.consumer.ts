@@ -81,9 +81,9 @@ interface Decided {
  * stream's events (compare-and-swap on the stream version; the relay publishes them as
  * integration events), the follow-up commands (outbox), the dead letters (outbox, so a crash
  * can neither lose nor add one), the processed command ids, the outcomes of internal commands
- * (which HTTP requests wait for), the counters and the next offsets. Only then are the Kafka offsets committed.
- * Each command is judged by the program version in force at its time, among the versions
- * published when the batch began.
+ * (which HTTP requests wait for), the counters and the next offsets. Only then are the Kafka
+ * offsets committed. Each command is judged by the program version in force at its time, among
+ * the versions published when the batch began.
  */
 @Injectable()
 export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
