@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import { RedemptionEvent, Topics } from '@jifen/contracts';
-import { createServiceApp, serviceConfigFromEnv, ServiceName } from '@jifen/platform';
+import { createServiceApp, quoteIdent, serviceConfigFromEnv, ServiceName } from '@jifen/platform';
 import {
   cloudEvent,
   createTestContext,
@@ -250,6 +251,46 @@ describe('redemptions', () => {
     expect(again.body).toEqual(first.body);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await member(memberId)).balance).toBe(100);
+  });
+
+  it('prices from the catalogue as it is now, when another instance changed it', async () => {
+    const memberId = await memberWith(1_000);
+    await item('repriced', { pointsPrice: 100 });
+    const request = (n: number) => ({
+      redemptionId: `${memberId}-p${n}`,
+      memberId,
+      itemId: 'repriced',
+      mode: 'points',
+    });
+    expect((await redeem(request(1))).body).toMatchObject({
+      status: 'confirmed',
+      pointsDebited: 100,
+    });
+    // Changes this instance did not make (another instance's, or by hand): it remembers the
+    // item, and must notice.
+    const db = new Client({ connectionString: ctx.databaseUrl });
+    await db.connect();
+    const change = (set: string) =>
+      db.query(
+        `UPDATE ${quoteIdent(`${ctx.schemaPrefix}redemption`)}.catalogue_items SET ${set}
+         WHERE item_id = 'repriced'`,
+      );
+    try {
+      await change('points_price = 300');
+      const repriced = await redeem(request(2));
+      expect(repriced.body).toMatchObject({ status: 'confirmed', pointsDebited: 300 });
+      // The same id again, priced from the item it remembers: the first answer, no new debit.
+      expect((await redeem(request(2))).body).toEqual(repriced.body);
+      await change('active = false');
+      const inactive = await redeem(request(3));
+      expect(inactive.status).toBe(422);
+      expect(inactive.body.reason).toBe('item_inactive');
+      await change('active = true, points_price = 200');
+      expect((await redeem(request(4))).body).toMatchObject({ pointsDebited: 200 });
+    } finally {
+      await db.end();
+    }
+    expect(await member(memberId)).toMatchObject({ balance: 400 });
   });
 
   it('a reservation not paid in time is released, across a restart of the service', async () => {

@@ -18,7 +18,7 @@ import {
 } from '@jifen/event-store';
 import { LedgerCommand } from '@jifen/ledger';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { CatalogueService } from '../catalogue/catalogue.service';
+import { CatalogueService, stillAt } from '../catalogue/catalogue.service';
 import { answerOf, isSettled, RedemptionAnswer, RedemptionRow } from './redemption-answer';
 import { CatalogueItem, price, RedemptionRequest } from './pricing';
 
@@ -90,77 +90,103 @@ export class RedemptionsService {
     // Listening from before the commit, so a new redemption is not read back at once: it is
     // pending until its outcome's commit wakes this request (or a second passes).
     const woken = this.wakeUpFor(redemptionId, Math.min(1_000, this.waitMs));
-    let started: boolean;
+    let started: boolean | 'stale';
     try {
-      const itemId = request.mode === 'cash_offset' ? null : request.itemId;
-      const item = itemId ? await this.catalogue.find(this.pool, itemId) : undefined;
-      const result = price(request, item, now);
-      const priced = result.ok ? result.priced : undefined;
-      const row: RedemptionRow = {
-        redemption_id: redemptionId,
-        member_id: memberId,
-        mode: request.mode,
-        item_id: itemId,
-        order_id: request.mode === 'cash_offset' ? request.orderId : null,
-        points: priced?.points ?? ('points' in request ? request.points : 0),
-        cash_due_minor: String(priced?.cashDueMinor ?? 0),
-        unit_cost_minor: String(priced?.unitCostMinor ?? 0),
-        status: result.ok ? 'pending' : 'refused',
-        reason: result.ok ? null : result.refusal.reason,
-        detail: result.ok ? null : result.refusal.detail,
-        stock_taken: false,
-        payment_due_at: null,
-        category: item?.category ?? null,
-      };
-      // The row first: a concurrent request with the same id waits on it, then finds it.
-      const insert = prepared(
-        `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
-           cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)
-         ON CONFLICT (redemption_id) DO NOTHING RETURNING redemption_id`,
-        [
-          row.redemption_id,
-          row.member_id,
-          row.mode,
-          row.item_id,
-          row.order_id,
-          row.points,
-          row.cash_due_minor,
-          row.unit_cost_minor,
-          row.status,
-          row.reason,
-          row.detail,
-        ],
-      );
-      const step: Step = priced?.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
-      if (priced?.takesStock) {
-        started = await this.startTakingStock(
-          insert,
-          { ...row, stock_taken: true },
-          item!,
-          step,
-          now,
-        );
-      } else {
-        // The row, the saga's first command and its event in one statement: one round trip,
-        // no transaction (three writes to PostgreSQL before, a quarter of redemption's CPU
-        // under 50 clients on one member).
-        const entries = priced
-          ? [this.command(row, step, now), this.event(row, 'redemption.requested', now)]
-          : [];
-        const inserted = await this.store.insertThenEnqueue(this.pool, insert, entries);
-        started = inserted.length > 0 && priced !== undefined;
-      }
+      started = await this.start(redemptionId, memberId, request, now, true);
+      if (started === 'stale') started = await this.start(redemptionId, memberId, request, now);
     } catch (error) {
       woken.cancel();
       throw error;
     }
-    if (!started) {
+    if (started !== true) {
       woken.cancel();
       return this.waitForAnswer(redemptionId);
     }
     const settled = await woken.promise;
     return settled ? answerOf(settled) : this.waitForAnswer(redemptionId);
+  }
+
+  /**
+   * Prices the request and writes its row, with the saga's first command and event when it is
+   * priced. True when this call started the saga; false when the row is refused or was there
+   * already; 'stale' when the remembered item it was priced from had changed, and nothing was
+   * written (the caller prices it again from the item as it is now).
+   */
+  private async start(
+    redemptionId: string,
+    memberId: string,
+    request: RedemptionRequest,
+    now: Date,
+    mayRemember = false,
+  ): Promise<boolean | 'stale'> {
+    const itemId = request.mode === 'cash_offset' ? null : request.itemId;
+    const read = itemId ? await this.catalogue.forPricing(itemId, mayRemember) : undefined;
+    const item = read?.item;
+    const result = price(request, item, now);
+    const priced = result.ok ? result.priced : undefined;
+    const row: RedemptionRow = {
+      redemption_id: redemptionId,
+      member_id: memberId,
+      mode: request.mode,
+      item_id: itemId,
+      order_id: request.mode === 'cash_offset' ? request.orderId : null,
+      points: priced?.points ?? ('points' in request ? request.points : 0),
+      cash_due_minor: String(priced?.cashDueMinor ?? 0),
+      unit_cost_minor: String(priced?.unitCostMinor ?? 0),
+      status: result.ok ? 'pending' : 'refused',
+      reason: result.ok ? null : result.refusal.reason,
+      detail: result.ok ? null : result.refusal.detail,
+      stock_taken: false,
+      payment_due_at: null,
+      category: item?.category ?? null,
+    };
+    // The row first: a concurrent request with the same id waits on it, then finds it. Priced
+    // from a remembered item, it is written only if the item is still as remembered.
+    const insert = prepared(
+      `INSERT INTO redemptions (redemption_id, member_id, mode, item_id, order_id, points,
+         cash_due_minor, unit_cost_minor, status, reason, detail, stock_taken)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::bigint,
+         $8::bigint, $9::text, $10::text, $11::text, false
+       WHERE ${stillAt('$4', '$12')}
+       ON CONFLICT (redemption_id) DO NOTHING RETURNING redemption_id`,
+      [
+        row.redemption_id,
+        row.member_id,
+        row.mode,
+        row.item_id,
+        row.order_id,
+        row.points,
+        row.cash_due_minor,
+        row.unit_cost_minor,
+        row.status,
+        row.reason,
+        row.detail,
+        read?.remembered ? read.version : null,
+      ],
+    );
+    const step: Step = priced?.mode === 'points_plus_cash' ? 'reserve' : 'redeem';
+    // Items with stock are never remembered (CatalogueService), so this one was just read.
+    if (priced?.takesStock) {
+      return this.startTakingStock(insert, { ...row, stock_taken: true }, item!, step, now);
+    }
+    // The row, the saga's first command and its event in one statement: one round trip, no
+    // transaction (three writes to PostgreSQL before, a quarter of redemption's CPU under 50
+    // clients on one member).
+    const entries = priced ? this.firstEntries(row, step, now) : [];
+    const inserted = await this.store.insertThenEnqueue(this.pool, insert, entries);
+    if (inserted.length > 0) return priced !== undefined;
+    if (read?.remembered) {
+      // Changed since remembered, or a repeated id: priced again from the item as read now,
+      // the row either goes in or was there already.
+      this.catalogue.forget(read.item.itemId);
+      return 'stale';
+    }
+    return false;
+  }
+
+  /** The saga's first command to accounts and its `redemption.requested` event. */
+  private firstEntries(row: RedemptionRow, step: Step, now: Date): OutboxEntry[] {
+    return [this.command(row, step, now), this.event(row, 'redemption.requested', now)];
   }
 
   /**
@@ -184,12 +210,7 @@ export class RedemptionsService {
         row.redemption_id,
       ]);
       // The saga's first command and event go out with the COMMIT, in one write.
-      return new Closing(true, () => [
-        this.store.enqueue(db, [
-          this.command(row, step, now),
-          this.event(row, 'redemption.requested', now),
-        ]),
-      ]);
+      return new Closing(true, () => [this.store.enqueue(db, this.firstEntries(row, step, now))]);
     });
   }
 
