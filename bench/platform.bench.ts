@@ -80,6 +80,7 @@ function call(
   route: string,
   key: string,
   body?: unknown,
+  retried = false,
 ): Promise<{ status: number; body: Json }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -111,7 +112,17 @@ function call(
         });
       },
     );
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the service closed after 5 s idle, just as this request reused
+      // it ("socket hang up": a full bench failed so, between two phases). Asked again once on a
+      // new connection, as Node's documentation advises; every call here may be repeated (GETs,
+      // and POSTs keyed by their redemptionId).
+      if (request.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+        resolve(call(url, method, route, key, body, true));
+      } else {
+        reject(error);
+      }
+    });
     request.end(data);
   });
 }
