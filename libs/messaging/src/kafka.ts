@@ -1,5 +1,6 @@
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { TopicName } from '@jifen/contracts';
+import './kafkajs-idle-timer';
 
 export interface KafkaSettings {
   brokers: string[];
