@@ -4,7 +4,18 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { createTestContext, eventually, matrixKeys, repoRoot, TestContext } from '@jifen/testing';
+import { Topics } from '@jifen/contracts';
+import {
+  cloudEvent,
+  createTestContext,
+  eventually,
+  matrixKeys,
+  publishCloudEvents,
+  randomMemberId,
+  repoRoot,
+  TestContext,
+  TopicReader,
+} from '@jifen/testing';
 
 const run = promisify(execFile);
 const services = ['ingestion', 'accounts', 'redemption', 'analytics'] as const;
@@ -117,6 +128,36 @@ describe('npm start (the supervisor)', () => {
     expect(output).not.toContain(keys.admin);
   });
 
+  it("publishes accounts' events from the relay's own thread, at a lower CPU priority", async () => {
+    const memberId = randomMemberId('supervised');
+    const reader = await TopicReader.start(ctx.kafka, ctx.topic(Topics.accountsEvents));
+    try {
+      await publishCloudEvents(ctx.producer, ctx.topic(Topics.inbound), [
+        cloudEvent('purchase.completed', {
+          memberId,
+          orderId: `${memberId}-o1`,
+          amountMinor: 10_000,
+          currency: 'CNY',
+        }),
+      ]);
+      await eventually(
+        () => {
+          const published = reader.messages.filter((m) => m.key === memberId);
+          expect(published.map((m) => m.headers['event-type'])).toContain('points.earned');
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+    } finally {
+      await reader.stop();
+    }
+    // Of the accounts process's threads, one runs at a raised nice value: the relay's.
+    const accounts = startedPid('accounts')!;
+    const niced = fs
+      .readdirSync(`/proc/${accounts}/task`)
+      .filter((tid) => niceOf(`/proc/${accounts}/task/${tid}/stat`) > 0);
+    expect(niced).toHaveLength(1);
+  });
+
   it('restarts a SIGKILLed service, healthy again within 15 seconds, and logs the restart', async () => {
     const victim = startedPid('accounts')!;
     const mark = output.length;
@@ -172,4 +213,10 @@ async function runToExit(
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, stderr };
+}
+
+/** A thread's nice value, from its /proc stat line (the 19th field). */
+function niceOf(statFile: string): number {
+  const stat = fs.readFileSync(statFile, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import {
   eventStoreMigrations,
   eventStoreProviders,
+  OutboxMapperModule,
   OutboxRelayService,
   RELAY_EVENTS,
 } from '@jifen/event-store';
@@ -59,7 +60,13 @@ export class AccountsModule {
       providers: [
         ...commandsConsumerProviders,
         // The relay publishes the member streams' events as integration events.
-        { provide: RELAY_EVENTS, useValue: integrationOutboxEntry },
+        {
+          provide: RELAY_EVENTS,
+          useValue: {
+            module: require.resolve('./integration/integration-events'),
+            name: integrationOutboxEntry.name,
+          } satisfies OutboxMapperModule,
+        },
         OutboxRelayService,
         JobsService,
         JobsScheduler,

@@ -7,3 +7,4 @@ export { prepared, type PreparedQuery } from '@jifen/messaging';
 export * from './transaction';
 export * from './types';
 export * from './nest';
+export { type OutboxMapperModule } from './relay-thread-protocol';

@@ -9,6 +9,9 @@ import {
   OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -17,34 +20,56 @@ import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { EventStore } from './event-store';
 import { OutboxRelay } from './outbox-relay';
 import { poolOf } from './pool';
-import type { OutboxMapper } from './types';
+import {
+  loadMapper,
+  OutboxMapperModule,
+  RelayThreadCommand,
+  RelayThreadData,
+  RelayThreadReport,
+} from './relay-thread-protocol';
 
 /** The pg Pool under the service's TypeORM DataSource: the event store's SQL runs on it. */
 export const SERVICE_POOL = Symbol('ServicePool');
 
 /**
- * Optional: how the relay maps the store's events to Kafka messages (OutboxRelayOptions.events).
- * A service that provides it has its events published without an outbox copy of each.
+ * Optional: how the relay maps the store's events to Kafka messages (OutboxRelayOptions.events),
+ * as an `OutboxMapperModule` (the module and export of the mapper, which the relay's thread
+ * loads). A service that provides it has its events published without an outbox copy of each.
  */
 export const RELAY_EVENTS = Symbol('RelayEvents');
 
 /**
  * Runs the outbox relay of the service's schema for as long as the application runs. One
  * instance across the service publishes; the others stand by.
+ *
+ * In the compiled services the relay runs on a thread of its own (`relay-thread.js`, a
+ * worker_thread with its own pool and producer) at a lower CPU priority: it no longer shares
+ * the event loop of the service's consumer and HTTP requests, and when the cores are busy
+ * the thread gives way to them, and catches up when they are not. Measured on the platform,
+ * BENCHMARKS.md (ninth session). Where no compiled thread exists (the services run from
+ * TypeScript under jest) it runs on the service's loop: the same OutboxRelay either way.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private producer?: Producer;
   private relay?: OutboxRelay;
+  private thread?: Worker;
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+  private readonly threadScript = path.join(__dirname, 'relay-thread.js');
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(SERVICE_POOL) private readonly pool: Pool,
-    @Optional() @Inject(RELAY_EVENTS) private readonly events?: OutboxMapper,
+    @Optional() @Inject(RELAY_EVENTS) private readonly events?: OutboxMapperModule,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!__filename.endsWith('.ts') && fs.existsSync(this.threadScript)) {
+      this.startThread();
+      return;
+    }
     // One request in flight keeps the topic order equal to the outbox order.
     this.producer = createKafka(this.config.kafka).producer({
       allowAutoTopicCreation: false,
@@ -55,22 +80,79 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       pool: this.pool,
       producer: this.producer,
       schema: this.config.schema,
-      events: this.events,
+      events: this.events && loadMapper(this.events),
       topicPrefix: this.config.kafka.topicPrefix,
-      pollIntervalMs: 200,
-      // Measured with the platform bench: 500 rows a round trip kept the relay near 3,700
-      // rows/s, behind an accounts consumer writing over 10,000 outbox rows/s.
-      batchSize: 2_000,
+      pollIntervalMs: relayPollIntervalMs,
+      batchSize: relayBatchSize,
       onError: (error) => this.logger.warn(`relay: ${(error as Error).message}`),
     });
     this.relay.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    if (this.thread) await this.stopThread(this.thread);
     await this.relay?.stop();
     await this.producer?.disconnect();
   }
+
+  private startThread(): void {
+    const workerData: RelayThreadData = {
+      kind: 'jifen-outbox-relay',
+      databaseUrl: this.config.databaseUrl,
+      schema: this.config.schema,
+      kafka: this.config.kafka,
+      events: this.events,
+      batchSize: relayBatchSize,
+      pollIntervalMs: relayPollIntervalMs,
+      niceness: relayThreadNiceness,
+    };
+    const thread = new Worker(this.threadScript, { workerData, resourceLimits: relayThreadHeap });
+    this.thread = thread;
+    thread.on('message', (report: RelayThreadReport) => {
+      if (report.type === 'error') this.logger.warn(`relay: ${report.message}`);
+    });
+    thread.on('error', (error) => this.logger.error(`relay thread failed: ${error.message}`));
+    // A thread that ends while the service runs (an error it could not handle) is started
+    // again: the relay resumes from its checkpoint, publishing nothing twice that was marked.
+    thread.on('exit', (code) => {
+      if (this.stopping || this.thread !== thread) return;
+      this.logger.error(`relay thread exited (code ${code}); starting it again in 1 s`);
+      this.restartTimer = setTimeout(() => {
+        if (!this.stopping) this.startThread();
+      }, 1_000);
+    });
+  }
+
+  /** Asks the thread to finish its batch and release its lock; ends it after 10 s if not. */
+  private async stopThread(thread: Worker): Promise<void> {
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    thread.postMessage({ type: 'stop' } satisfies RelayThreadCommand);
+    const timeout = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), 10_000).unref(),
+    );
+    if ((await Promise.race([exited, timeout])) === 'timeout') {
+      this.logger.warn('relay thread did not stop within 10 s; terminating it');
+      await thread.terminate();
+    }
+  }
 }
+
+/** How often the relay looks when no NOTIFY arrives. */
+const relayPollIntervalMs = 200;
+// Measured with the platform bench: 500 rows a round trip kept the relay near 3,700 rows/s,
+// behind an accounts consumer writing over 10,000 outbox rows/s.
+const relayBatchSize = 2_000;
+/**
+ * The relay thread's heap: a batch of 2,000 rows, mapped and encoded, is a few MiB. Without a
+ * limit its V8 heap grew like the service's own (accounts' resident memory 750 MiB after a
+ * run in-loop, 1,107 MiB with an unlimited thread); a thread that exceeds it ends and is
+ * started again.
+ */
+const relayThreadHeap = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
+/** The relay thread's nice value above the service's (Linux). */
+const relayThreadNiceness = 10;
 
 /** The service's pg pool (SERVICE_POOL) and its EventStore, for a module's providers. */
 export const eventStoreProviders: Provider[] = [

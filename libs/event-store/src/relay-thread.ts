@@ -1,0 +1,92 @@
+// The outbox relay on a thread of its own (a worker_thread of the service's process), started
+// by OutboxRelayService in the compiled services. Its own event loop, pg pool and Kafka
+// producer; the same OutboxRelay. It tells the service of its errors and when it has stopped.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'pg';
+import { createKafka } from '@jifen/messaging';
+import { OutboxRelay } from './outbox-relay';
+import {
+  loadMapper,
+  RelayThreadCommand,
+  RelayThreadData,
+  RelayThreadReport,
+} from './relay-thread-protocol';
+
+/**
+ * Lowers this thread's CPU priority, not the process's: on Linux a thread's id is a process id
+ * to setpriority(2). Elsewhere (no /proc/thread-self) the thread keeps the process's priority.
+ */
+function lowerOwnPriority(niceness: number): void {
+  if (niceness <= 0) return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + niceness));
+  } catch {
+    // Not Linux, or not allowed: the relay runs at the service's priority.
+  }
+}
+
+async function main(data: RelayThreadData): Promise<void> {
+  const report = (message: RelayThreadReport) => parentPort!.postMessage(message);
+  lowerOwnPriority(data.niceness);
+  const pool = new Pool({
+    connectionString: data.databaseUrl,
+    // The relay holds one connection for its lock and LISTEN and reads on it; a second one
+    // is for what it asks besides.
+    max: 2,
+    // As the services' pools (libs/platform openServiceDataSource): statements pipelined, the
+    // service's schema first, no JIT, and an 'error' listener on every client from its creation.
+    pipeline: true,
+    options: `-c search_path=${data.schema},public -c jit=off`,
+    onConnect: (client: { on(event: 'error', listener: () => void): void }) => {
+      client.on('error', () => undefined);
+    },
+  } as ConstructorParameters<typeof Pool>[0]);
+  pool.on('error', () => undefined);
+  // One request in flight keeps the topic order equal to the outbox order.
+  const producer = createKafka(data.kafka).producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 1,
+  });
+  // Started once the producer is connected.
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    schema: data.schema,
+    events: data.events && loadMapper(data.events),
+    topicPrefix: data.kafka.topicPrefix,
+    pollIntervalMs: data.pollIntervalMs,
+    batchSize: data.batchSize,
+    onError: (error) => report({ type: 'error', message: (error as Error).message }),
+  });
+  let stopping = false;
+  parentPort!.on('message', (command: RelayThreadCommand) => {
+    if (command.type !== 'stop' || stopping) return;
+    stopping = true;
+    void (async () => {
+      await relay.stop();
+      await producer.disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      report({ type: 'stopped' });
+      parentPort!.close();
+    })();
+  });
+  // The broker may not answer yet: try again, as the relay does after its own errors.
+  for (let delayMs = 100; !stopping; delayMs = Math.min(delayMs * 2, 10_000)) {
+    try {
+      await producer.connect();
+      break;
+    } catch (error) {
+      report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+  if (stopping) return;
+  relay.start();
+}
+
+if (!isMainThread && (workerData as Partial<RelayThreadData>)?.kind === 'jifen-outbox-relay') {
+  void main(workerData as RelayThreadData);
+}
