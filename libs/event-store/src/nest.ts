@@ -15,12 +15,12 @@ import { Worker } from 'node:worker_threads';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createKafka } from '@jifen/messaging';
 import { SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
 import { EventStore } from './event-store';
 import { OutboxRelay } from './outbox-relay';
 import { poolOf } from './pool';
 import {
+  createRelayProducer,
   loadMapper,
   OutboxMapperModule,
   RelayThreadCommand,
@@ -70,11 +70,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       this.startThread();
       return;
     }
-    // One request in flight keeps the topic order equal to the outbox order.
-    this.producer = createKafka(this.config.kafka).producer({
-      allowAutoTopicCreation: false,
-      maxInFlightRequests: 1,
-    });
+    this.producer = createRelayProducer(this.config.kafka);
     await this.producer.connect();
     this.relay = new OutboxRelay({
       pool: this.pool,

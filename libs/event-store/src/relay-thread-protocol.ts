@@ -1,4 +1,5 @@
-import type { KafkaSettings } from '@jifen/messaging';
+import type { Producer } from 'kafkajs';
+import { createKafka, KafkaSettings } from '@jifen/messaging';
 import type { OutboxMapper } from './types';
 
 /** Where a relay's mapper lives: a module a thread can load, and the function's export name. */
@@ -32,4 +33,9 @@ export function loadMapper(ref: OutboxMapperModule): OutboxMapper {
     throw new Error(`${ref.module} has no function ${ref.name} to map the relay's events`);
   }
   return mapper as OutboxMapper;
+}
+
+/** The relay's producer: one request in flight keeps the topic order equal to the outbox order. */
+export function createRelayProducer(kafka: KafkaSettings): Producer {
+  return createKafka(kafka).producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
 }

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'pg';
-import { createKafka } from '@jifen/messaging';
 import { OutboxRelay } from './outbox-relay';
 import {
+  createRelayProducer,
   loadMapper,
   RelayThreadCommand,
   RelayThreadData,
@@ -45,11 +45,7 @@ async function main(data: RelayThreadData): Promise<void> {
     },
   } as ConstructorParameters<typeof Pool>[0]);
   pool.on('error', () => undefined);
-  // One request in flight keeps the topic order equal to the outbox order.
-  const producer = createKafka(data.kafka).producer({
-    allowAutoTopicCreation: false,
-    maxInFlightRequests: 1,
-  });
+  const producer = createRelayProducer(data.kafka);
   // Started once the producer is connected.
   const relay = new OutboxRelay({
     pool,
