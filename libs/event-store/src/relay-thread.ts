@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { servicePoolSettings } from '@jifen/platform';
 import { Pool } from 'pg';
 import { OutboxRelay } from './outbox-relay';
 import {
@@ -34,15 +35,8 @@ async function main(data: RelayThreadData): Promise<void> {
   const pool = new Pool({
     connectionString: data.databaseUrl,
     // The relay holds one connection for its lock and LISTEN and reads on it; a second one
-    // is for what it asks besides.
-    max: 2,
-    // As the services' pools (libs/platform openServiceDataSource): statements pipelined, the
-    // service's schema first, no JIT, and an 'error' listener on every client from its creation.
-    pipeline: true,
-    options: `-c search_path=${data.schema},public -c jit=off`,
-    onConnect: (client: { on(event: 'error', listener: () => void): void }) => {
-      client.on('error', () => undefined);
-    },
+    // is for what it asks besides. Otherwise as every connection of the service.
+    ...servicePoolSettings(data.schema, 2),
   } as ConstructorParameters<typeof Pool>[0]);
   pool.on('error', () => undefined);
   const producer = createRelayProducer(data.kafka);

@@ -39,31 +39,7 @@ export async function openServiceDataSource(
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
-    extra: {
-      max: options.poolSize ?? 10,
-      // Statements issued without awaiting the one before go out at once and are answered in
-      // order (pg's pipeline mode): a transaction's independent reads, and its writes, cost
-      // one round trip each instead of one per statement.
-      pipeline: true,
-      // Every client listens for 'error' from its creation. pg-pool hands a new client to a
-      // promise-based connect() from inside the parse of the client's socket data; when that
-      // same read also holds the backend's FATAL (terminated just after it accepted the
-      // connection), the client emitted 'error' before its taker could listen, with no
-      // listener at all, and the process crashed (fault 4, 4 runs in 10; found by recording
-      // where the listener-less client was acquired; schema.int.spec.ts replays it). The error
-      // still fails the client's queries, its holder's own listener still sees it, and the
-      // pool drops it on release.
-      onConnect: (client: ClientBase) => {
-        client.on('error', () => undefined);
-      },
-      // Unqualified names in hand-written SQL resolve to the service's schema. No JIT: every
-      // statement here is short, and a cost estimate over jit_above_cost (a table without
-      // statistics yet, an array of unknown length) had PostgreSQL compile a cold-member read
-      // for 190 ms that then ran in 2 (measured). plan_cache_mode stays at its default: forcing
-      // generic plans applies to the unnamed statements too (they are planned through the same
-      // cache), and the generic plan of the cold-member read took up to 4 s on a growing table.
-      options: `-c search_path=${options.schema},public -c jit=off`,
-    },
+    extra: servicePoolSettings(options.schema, options.poolSize ?? 10),
   });
   await dataSource.initialize();
   try {
@@ -75,6 +51,38 @@ export async function openServiceDataSource(
     throw error;
   }
   return dataSource;
+}
+
+/**
+ * The node-postgres pool settings every connection of a service uses: its TypeORM data source
+ * and the outbox relay's thread. `max` connections on `schema`.
+ */
+export function servicePoolSettings(schema: string, max: number) {
+  return {
+    max,
+    // Statements issued without awaiting the one before go out at once and are answered in
+    // order (pg's pipeline mode): a transaction's independent reads, and its writes, cost
+    // one round trip each instead of one per statement.
+    pipeline: true,
+    // Every client listens for 'error' from its creation. pg-pool hands a new client to a
+    // promise-based connect() from inside the parse of the client's socket data; when that
+    // same read also holds the backend's FATAL (terminated just after it accepted the
+    // connection), the client emitted 'error' before its taker could listen, with no
+    // listener at all, and the process crashed (fault 4, 4 runs in 10; found by recording
+    // where the listener-less client was acquired; schema.int.spec.ts replays it). The error
+    // still fails the client's queries, its holder's own listener still sees it, and the
+    // pool drops it on release.
+    onConnect: (client: ClientBase) => {
+      client.on('error', () => undefined);
+    },
+    // Unqualified names in hand-written SQL resolve to the service's schema. No JIT: every
+    // statement here is short, and a cost estimate over jit_above_cost (a table without
+    // statistics yet, an array of unknown length) had PostgreSQL compile a cold-member read
+    // for 190 ms that then ran in 2 (measured). plan_cache_mode stays at its default: forcing
+    // generic plans applies to the unnamed statements too (they are planned through the same
+    // cache), and the generic plan of the cold-member read took up to 4 s on a growing table.
+    options: `-c search_path=${schema},public -c jit=off`,
+  };
 }
 
 export function assertSchemaName(schema: string): void {
