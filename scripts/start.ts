@@ -26,6 +26,12 @@ import {
 const repo = findRepoRoot(__dirname);
 const kafkaScript = path.join(repo, 'deploy/kafka-local/kafka-local.sh');
 const maxBackoffMs = 30_000;
+/**
+ * Analytics' read models may trail the ledger; the path from an event to a readable balance may
+ * not. On one machine analytics runs at nice 10 so that under load it gives way to the others
+ * (docs/architecture.md); a JIFEN_NICENESS set by the caller applies to every service instead.
+ */
+const defaultNiceness: Partial<Record<ServiceName, string>> = { analytics: '10' };
 const stopDeadlineMs = 20_000;
 
 let stopping = false;
@@ -95,9 +101,10 @@ function supervise(service: ServiceName, env: NodeJS.ProcessEnv, restarts: numbe
   const main = path.resolve(__dirname, '../apps', service, 'src/main.js');
   // Node flags given to this script go to the services too (`node --cpu-prof ... start.js`).
   const flags = [...new Set(['--enable-source-maps', ...process.execArgv])];
+  const niceness = env.JIFEN_NICENESS ?? defaultNiceness[service];
   const child = spawn(process.execPath, [...flags, main], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env,
+    env: niceness === undefined ? env : { ...env, JIFEN_NICENESS: niceness },
   });
   children.set(service, child);
   prefixLines(service, child.stdout!, process.stdout);

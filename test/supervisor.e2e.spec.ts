@@ -2,6 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Topics } from '@jifen/contracts';
@@ -156,6 +157,20 @@ describe('npm start (the supervisor)', () => {
       .readdirSync(`/proc/${accounts}/task`)
       .filter((tid) => niceOf(`/proc/${accounts}/task/${tid}/stat`) > 0);
     expect(niced).toHaveLength(1);
+  });
+
+  it('runs analytics, every thread of it, at a lower CPU priority than the path to a balance', () => {
+    const nices = (service: string) => {
+      const pid = startedPid(service)!;
+      return fs
+        .readdirSync(`/proc/${pid}/task`)
+        .map((tid) => niceOf(`/proc/${pid}/task/${tid}/stat`));
+    };
+    const own = os.getPriority();
+    const analytics = nices('analytics');
+    expect(analytics.length).toBeGreaterThan(1);
+    expect(analytics.every((nice) => nice === Math.min(19, own + 10))).toBe(true);
+    expect(nices('ingestion').every((nice) => nice === own)).toBe(true);
   });
 
   it('restarts a SIGKILLed service, healthy again within 15 seconds, and logs the restart', async () => {

@@ -1,10 +1,8 @@
 // The outbox relay on a thread of its own (a worker_thread of the service's process), started
 // by OutboxRelayService in the compiled services. Its own event loop, pg pool and Kafka
 // producer; the same OutboxRelay. It tells the service of its errors and when it has stopped.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { servicePoolSettings } from '@jifen/platform';
+import { lowerThreadPriority, servicePoolSettings } from '@jifen/platform';
 import { Pool } from 'pg';
 import { OutboxRelay } from './outbox-relay';
 import {
@@ -15,23 +13,9 @@ import {
   RelayThreadReport,
 } from './relay-thread-protocol';
 
-/**
- * Lowers this thread's CPU priority, not the process's: on Linux a thread's id is a process id
- * to setpriority(2). Elsewhere (no /proc/thread-self) the thread keeps the process's priority.
- */
-function lowerOwnPriority(niceness: number): void {
-  if (niceness <= 0) return;
-  try {
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    os.setPriority(tid, Math.min(19, os.getPriority(tid) + niceness));
-  } catch {
-    // Not Linux, or not allowed: the relay runs at the service's priority.
-  }
-}
-
 async function main(data: RelayThreadData): Promise<void> {
   const report = (message: RelayThreadReport) => parentPort!.postMessage(message);
-  lowerOwnPriority(data.niceness);
+  lowerThreadPriority(data.niceness);
   const pool = new Pool({
     connectionString: data.databaseUrl,
     // The relay holds one connection for its lock and LISTEN and reads on it; a second one

@@ -13,6 +13,7 @@ import { correlationMiddleware, currentCorrelationId } from './correlation';
 import { bodyParserErrorMiddleware, hostileInputMiddleware } from './errors';
 import { JsonLogger } from './logger';
 import { httpMetricsMiddleware, METRICS_REGISTRY } from './metrics';
+import { lowerProcessPriority } from './priority';
 import { probeDependencies } from './probe';
 
 /** The contract's limit for request bodies (and for inbound messages). */
@@ -63,6 +64,8 @@ export async function bootstrapService(
   const bootLogger = new JsonLogger(service, env.LOG_LEVEL === 'debug' ? 'debug' : 'info');
   try {
     const config = serviceConfigFromEnv(service, env);
+    // First, so that every thread the service starts later inherits it.
+    lowerProcessPriority(config.niceness);
     await probeDependencies({ brokers: config.kafka.brokers, databaseUrl: config.databaseUrl });
     await ensureServiceTopics(config);
     const logger = new JsonLogger(service, config.logLevel);

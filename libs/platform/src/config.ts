@@ -41,6 +41,8 @@ export interface ServiceConfig {
   paymentTimeoutMs: number;
   /** How long an HTTP call waits for a command's outcome before answering 202 (REQUEST_WAIT_MS). */
   requestWaitMs: number;
+  /** Nice steps the service lowers its CPU priority by at start, 0-19 (JIFEN_NICENESS). */
+  niceness: number;
 }
 
 export const SERVICE_CONFIG = Symbol('ServiceConfig');
@@ -96,6 +98,12 @@ export function serviceConfigFromEnv(
   }
   const paymentTimeoutMs = positiveInteger(env, 'REDEMPTION_PAYMENT_TIMEOUT_MS', 15 * 60_000);
   const requestWaitMs = positiveInteger(env, 'REQUEST_WAIT_MS', 5_000);
+  const niceness = Number(env.JIFEN_NICENESS || 0);
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+    throw new ConfigError(
+      `JIFEN_NICENESS="${env.JIFEN_NICENESS}" is not a whole number from 0 to 19`,
+    );
+  }
   return {
     service,
     databaseUrl,
@@ -110,6 +118,7 @@ export function serviceConfigFromEnv(
     logLevel,
     paymentTimeoutMs,
     requestWaitMs,
+    niceness,
   };
 }
 

@@ -30,6 +30,7 @@ describe('service configuration', () => {
       apiKeys: [],
       timezone: 'Asia/Shanghai',
       jobsSchedule: '30 0 * * *',
+      niceness: 0,
     });
   });
 
@@ -43,6 +44,8 @@ describe('service configuration', () => {
     [{ JIFEN_TIMEZONE: 'Mars/Base' }, /^JIFEN_TIMEZONE="Mars\/Base"/],
     [{ JIFEN_JOBS_SCHEDULE: 'daily' }, /^JIFEN_JOBS_SCHEDULE="daily"/],
     [{ KAFKA_TOPIC_PREFIX: 'a b' }, /^KAFKA_TOPIC_PREFIX/],
+    [{ JIFEN_NICENESS: '20' }, /^JIFEN_NICENESS="20" is not a whole number from 0 to 19/],
+    [{ JIFEN_NICENESS: 'low' }, /^JIFEN_NICENESS="low"/],
     [{ JIFEN_API_KEYS: `root:${key}` }, /^JIFEN_API_KEYS: unknown role "root"/],
     [{ JIFEN_API_KEYS: 'admin:short' }, /^JIFEN_API_KEYS: the key of role "admin" is shorter/],
     [{ JIFEN_PARTNER_SECRETS: 'airline-x' }, /^JIFEN_PARTNER_SECRETS: every entry/],

@@ -12,5 +12,6 @@ export * from './health';
 export * from './logger';
 export * from './metrics';
 export * from './platform.module';
+export * from './priority';
 export * from './probe';
 export * from './schema';
