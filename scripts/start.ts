@@ -26,13 +26,13 @@ import {
 const repo = findRepoRoot(__dirname);
 const kafkaScript = path.join(repo, 'deploy/kafka-local/kafka-local.sh');
 const maxBackoffMs = 30_000;
+const stopDeadlineMs = 20_000;
 /**
  * Analytics' read models may trail the ledger; the path from an event to a readable balance may
  * not. On one machine analytics runs at nice 10 so that under load it gives way to the others
  * (docs/architecture.md); a JIFEN_NICENESS set by the caller applies to every service instead.
  */
 const defaultNiceness: Partial<Record<ServiceName, string>> = { analytics: '10' };
-const stopDeadlineMs = 20_000;
 
 let stopping = false;
 let startedLocalKafka = false;

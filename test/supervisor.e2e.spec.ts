@@ -51,6 +51,14 @@ describe('npm start (the supervisor)', () => {
     return found.length ? Number(found[found.length - 1][1]) : undefined;
   };
 
+  /** The nice value of each thread of the service's current process. */
+  const nices = (service: string): number[] => {
+    const pid = startedPid(service)!;
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .map((tid) => niceOf(`/proc/${pid}/task/${tid}/stat`));
+  };
+
   beforeAll(async () => {
     ctx = await createTestContext();
     const swc = path.join(repoRoot, 'node_modules/.bin/swc');
@@ -152,20 +160,10 @@ describe('npm start (the supervisor)', () => {
       await reader.stop();
     }
     // Of the accounts process's threads, one runs at a raised nice value: the relay's.
-    const accounts = startedPid('accounts')!;
-    const niced = fs
-      .readdirSync(`/proc/${accounts}/task`)
-      .filter((tid) => niceOf(`/proc/${accounts}/task/${tid}/stat`) > 0);
-    expect(niced).toHaveLength(1);
+    expect(nices('accounts').filter((nice) => nice > 0)).toHaveLength(1);
   });
 
   it('runs analytics, every thread of it, at a lower CPU priority than the path to a balance', () => {
-    const nices = (service: string) => {
-      const pid = startedPid(service)!;
-      return fs
-        .readdirSync(`/proc/${pid}/task`)
-        .map((tid) => niceOf(`/proc/${pid}/task/${tid}/stat`));
-    };
     const own = os.getPriority();
     const analytics = nices('analytics');
     expect(analytics.length).toBeGreaterThan(1);
