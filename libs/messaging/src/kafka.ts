@@ -1,6 +1,7 @@
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { TopicName } from '@jifen/contracts';
 import './kafkajs-idle-timer';
+import './kafkajs-records';
 
 export interface KafkaSettings {
   brokers: string[];
