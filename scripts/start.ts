@@ -29,10 +29,11 @@ const maxBackoffMs = 30_000;
 const stopDeadlineMs = 20_000;
 /**
  * Analytics' read models may trail the ledger; the path from an event to a readable balance may
- * not. On one machine analytics runs at nice 10 so that under load it gives way to the others
- * (docs/architecture.md); a JIFEN_NICENESS set by the caller applies to every service instead.
+ * not. On one machine analytics runs at nice 19 (the lowest priority) so that under load it
+ * gives way to the others (docs/architecture.md); a JIFEN_NICENESS set by the caller applies to
+ * every service instead.
  */
-const defaultNiceness: Partial<Record<ServiceName, string>> = { analytics: '10' };
+const defaultNiceness: Partial<Record<ServiceName, string>> = { analytics: '19' };
 
 let stopping = false;
 let startedLocalKafka = false;
