@@ -7,9 +7,10 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { ReadModels } from './figures/read-models';
 import { AnalyticsController } from './http/analytics.controller';
 import { ReadModels1767398400000 } from './migrations/1767398400000-read-models';
+import { AppliedPositions1767484800000 } from './migrations/1767484800000-applied-positions';
 import { ProjectionsConsumer } from './projection/projections.consumer';
 
-export const analyticsMigrations = [ReadModels1767398400000];
+export const analyticsMigrations = [ReadModels1767398400000, AppliedPositions1767484800000];
 
 @Module({})
 export class AnalyticsModule {

@@ -16,6 +16,8 @@ export interface MemberDelta {
   purchases: number;
   salesMinor: number;
   lastPurchaseAt: string | null;
+  /** The highest stream position among the batch's events of the member (0: none). */
+  appliedPosition: number;
 }
 
 export interface RedemptionRow {
@@ -75,6 +77,7 @@ export function addAccountsEvent(effects: BatchEffects, event: AccountsEvent, ti
     effects.ruleIssuance.set(key, row);
   }
   const member = memberDelta(effects, event.memberId);
+  if (event.streamPosition > member.appliedPosition) member.appliedPosition = event.streamPosition;
   if (ledgerEntryTypes.has(event.type) && event.streamPosition > member.balancePosition) {
     member.balance = event.data.balanceAfter ?? member.balance;
     member.balancePosition = event.streamPosition;
@@ -137,6 +140,7 @@ function memberDelta(effects: BatchEffects, memberId: string): MemberDelta {
       purchases: 0,
       salesMinor: 0,
       lastPurchaseAt: null,
+      appliedPosition: 0,
     };
     effects.members.set(memberId, member);
   }

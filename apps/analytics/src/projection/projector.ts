@@ -7,17 +7,28 @@ export type SourceTopic = 'accounts' | 'redemption';
 
 /**
  * Applies batches of several partitions to the read models inside the caller's transaction:
- * messages below a partition's stored next offset are skipped (a batch delivered again),
- * events whose id is already applied are skipped (the same event published twice), and the
- * rest are summed into a handful of upserts, written with the new next offsets. `sourceOf`
- * says what each topic carries. Returns how many events applied.
+ * messages below a partition's stored next offset are skipped (a batch delivered again), and
+ * so are events already applied that come again at new offsets (the relay publishes an event
+ * twice after a crash before its checkpoint). An accounts event is recognised by its stream
+ * position: a member's events reach the topic in stream order on one partition, so an event at
+ * or below the highest position applied for its member (`members.applied_position`) was
+ * applied. Other events (redemption's, and accounts' without a position) by their id in
+ * `applied_events`. The rest are summed into a handful of upserts, written with the new next
+ * offsets. `sourceOf` says what each topic carries. Returns how many events applied.
+ *
+ * `lockPartitions`: whether the transaction first takes a lock per partition, so that two
+ * consumers holding the same partition (a rebalance that overlaps a batch in flight) apply its
+ * batches one after the other, the second reading what the first stored. The rebuild, whose
+ * transaction holds every read-model table exclusively, passes false.
  */
 export async function applyBatches(
   db: Queryable,
   batches: PartitionBatch[],
   sourceOf: (topic: string) => SourceTopic,
   timeZone: string,
+  lockPartitions = true,
 ): Promise<number> {
+  if (lockPartitions) await lockPartitionsOf(db, batches);
   const fresh = await unappliedBatches(db, batches);
   if (fresh.length === 0) return 0;
 
@@ -30,18 +41,32 @@ export async function applyBatches(
         : [];
     }),
   );
-  const applied = await newEventIds(
-    db,
-    events.map((e) => e.event.eventId),
-  );
+  const positioned = (e: (typeof events)[number]) =>
+    e.source === 'accounts' && hasStreamPosition(e.event as AccountsEvent);
+  const [applied, positions] = await Promise.all([
+    newEventIds(
+      db,
+      events.filter((e) => !positioned(e)).map((e) => e.event.eventId),
+    ),
+    appliedPositions(
+      db,
+      events.filter(positioned).map((e) => (e.event as AccountsEvent).memberId),
+    ),
+  ]);
   const effects = emptyEffects();
   let count = 0;
-  for (const { source, event } of events) {
-    // `delete`: a second copy within the same batch is skipped too.
-    if (!applied.delete(event.eventId)) continue;
+  for (const e of events) {
+    if (positioned(e)) {
+      const { memberId, streamPosition } = e.event as AccountsEvent;
+      // A second copy within the same batch is skipped too.
+      if (streamPosition <= (positions.get(memberId) ?? 0)) continue;
+      positions.set(memberId, streamPosition);
+    } else if (!applied.delete(e.event.eventId)) {
+      continue;
+    }
     count++;
-    if (source === 'accounts') addAccountsEvent(effects, event as AccountsEvent, timeZone);
-    else addRedemptionEvent(effects, event as RedemptionEvent);
+    if (e.source === 'accounts') addAccountsEvent(effects, e.event as AccountsEvent, timeZone);
+    else addRedemptionEvent(effects, e.event as RedemptionEvent);
   }
   await writeEffects(db, effects);
 
@@ -59,15 +84,49 @@ export async function applyBatches(
   return count;
 }
 
+function hasStreamPosition(event: AccountsEvent): boolean {
+  return (
+    typeof event.memberId === 'string' &&
+    Number.isSafeInteger(event.streamPosition) &&
+    event.streamPosition > 0
+  );
+}
+
+/**
+ * A transaction-level advisory lock per partition of the batches, in one order (so two
+ * transactions cannot each hold one the other waits for), held until the commit.
+ */
+async function lockPartitionsOf(db: Queryable, batches: PartitionBatch[]): Promise<void> {
+  if (batches.length === 0) return;
+  const keys = batches.map((b) => `${b.topic}/${b.partition}`).sort();
+  await db.query(
+    `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.consumed/' || k))
+     FROM unnest($1::text[]) WITH ORDINALITY AS p(k, n) ORDER BY n`,
+    [keys],
+  );
+}
+
+/** The highest stream position applied per member, for those of `memberIds` with one. */
+async function appliedPositions(db: Queryable, memberIds: string[]): Promise<Map<string, number>> {
+  if (memberIds.length === 0) return new Map();
+  const result = (await db.query(
+    `SELECT member_id, applied_position FROM members WHERE member_id = ANY($1::text[])`,
+    [[...new Set(memberIds)]],
+  )) as Rows<{ member_id: string; applied_position: number }>;
+  return new Map(rowsOf(result).map((row) => [row.member_id, row.applied_position]));
+}
+
+type Rows<R> = { rows?: R[] } | R[];
+const rowsOf = <R>(result: Rows<R>): R[] => (Array.isArray(result) ? result : (result.rows ?? []));
+
 async function newEventIds(db: Queryable, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const result = (await db.query(
     `INSERT INTO applied_events (event_id) SELECT unnest($1::text[])
      ON CONFLICT DO NOTHING RETURNING event_id`,
     [ids],
-  )) as { rows?: Array<{ event_id: string }> } | Array<{ event_id: string }>;
-  const rows = Array.isArray(result) ? result : (result.rows ?? []);
-  return new Set(rows.map((row) => row.event_id));
+  )) as Rows<{ event_id: string }>;
+  return new Set(rowsOf(result).map((row) => row.event_id));
 }
 
 async function writeEffects(db: Queryable, effects: BatchEffects): Promise<void> {
@@ -125,12 +184,12 @@ async function writeEffects(db: Queryable, effects: BatchEffects): Promise<void>
   if (effects.members.size > 0) {
     const rows = [...effects.members.values()];
     // Tier and balance are states: the one written at the later stream position wins.
-    // The rest are sums.
+    // The rest are sums; the applied position only grows.
     await db.query(
       `INSERT INTO members (member_id, tier, tier_position, balance, balance_position, reserved,
-                            control_group, purchases, sales_minor, last_purchase_at)
+                            control_group, purchases, sales_minor, last_purchase_at, applied_position)
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::bigint[],
-                            $7::boolean[], $8::int[], $9::bigint[], $10::timestamptz[])
+                            $7::boolean[], $8::int[], $9::bigint[], $10::timestamptz[], $11::int[])
        ON CONFLICT (member_id) DO UPDATE SET
          tier = CASE WHEN excluded.tier_position > members.tier_position THEN excluded.tier ELSE members.tier END,
          tier_position = GREATEST(members.tier_position, excluded.tier_position),
@@ -140,7 +199,8 @@ async function writeEffects(db: Queryable, effects: BatchEffects): Promise<void>
          control_group = members.control_group OR excluded.control_group,
          purchases = members.purchases + excluded.purchases,
          sales_minor = members.sales_minor + excluded.sales_minor,
-         last_purchase_at = GREATEST(members.last_purchase_at, excluded.last_purchase_at)`,
+         last_purchase_at = GREATEST(members.last_purchase_at, excluded.last_purchase_at),
+         applied_position = GREATEST(members.applied_position, excluded.applied_position)`,
       [
         rows.map((r) => r.memberId),
         rows.map((r) => r.tier),
@@ -152,6 +212,7 @@ async function writeEffects(db: Queryable, effects: BatchEffects): Promise<void>
         rows.map((r) => r.purchases),
         rows.map((r) => r.salesMinor),
         rows.map((r) => r.lastPurchaseAt),
+        rows.map((r) => r.appliedPosition),
       ],
     );
   }

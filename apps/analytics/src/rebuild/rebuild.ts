@@ -83,6 +83,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
                       [{ topic: batch.topic, partition: batch.partition, messages: upToEnd }],
                       (topic) => options.topics[topic],
                       options.timeZone,
+                      // The TRUNCATE holds every read-model table: no other batch can interleave.
+                      false,
                     ),
                   );
                 }
