@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ExpectedVersionConflict, StreamConflict } from './errors';
 import { prepared } from '@jifen/messaging';
+import { randomId } from '@jifen/platform';
 import {
   AppendOptions,
   AppendResult,
@@ -193,7 +193,7 @@ function eventsJson(pending: readonly PendingEvent[]): string {
 export function outboxJson(entries: readonly OutboxEntry[]): string {
   return JSON.stringify(
     entries.map((entry) => [
-      entry.id ?? randomUUID(),
+      entry.id ?? randomId(),
       entry.topic,
       entry.key,
       entry.type,
@@ -219,7 +219,7 @@ function pendingEvents<E extends DomainEvent>(
       throw new Error(`expected version ${append.expectedVersion} is not a version (0, 1, ...)`);
     }
     return append.events.map((event, index) => ({
-      id: event.id ?? randomUUID(),
+      id: event.id ?? randomId(),
       streamId: append.streamId,
       streamPosition: append.expectedVersion + index + 1,
       type: event.type,

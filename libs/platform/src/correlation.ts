@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomId } from './ids';
 
 export const correlationHeader = 'x-correlation-id';
 
@@ -27,7 +27,7 @@ export function correlationMiddleware(
   next: () => void,
 ): void {
   const given = req.headers[correlationHeader];
-  const id = typeof given === 'string' && acceptable.test(given) ? given : randomUUID();
+  const id = typeof given === 'string' && acceptable.test(given) ? given : randomId();
   res.setHeader(correlationHeader, id);
   storage.run(id, next);
 }

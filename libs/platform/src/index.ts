@@ -9,6 +9,7 @@ export * from './database';
 export * from './database.module';
 export * from './errors';
 export * from './health';
+export * from './ids';
 export * from './logger';
 export * from './metrics';
 export * from './platform.module';
