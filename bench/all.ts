@@ -1,12 +1,33 @@
 // `npm run bench [-- --quick]`: every benchmark, one after the other, each beside its
 // same-run baseline; the flags given go to each. The platform bench comes last: it reads the
 // scale bench's result (dist/bench/scale.json), writes BENCHMARKS.md's platform section and
-// prints the machine-readable last line.
-import { spawnSync } from 'node:child_process';
+// prints the machine-readable last line. Without KAFKA_BROKERS the benches use the local broker
+// (deploy/kafka-local), started here when none answers and stopped again at the end, as
+// `npm test` does: the platform bench can start the platform, but the benches before it need a
+// broker of their own.
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const benches = ['accounts-consumer', 'outbox-relay', 'scale', 'platform'];
+const kafkaScript = path.resolve(__dirname, '../../deploy/kafka-local/kafka-local.sh');
 
+function kafkaLocal(command: 'start' | 'stop' | 'status'): boolean {
+  const result = spawnSync('bash', [kafkaScript, command], {
+    stdio: command === 'status' ? 'ignore' : 'inherit',
+  });
+  return result.status === 0;
+}
+
+let startedBroker = false;
+if (!process.env.KAFKA_BROKERS && !kafkaLocal('status')) {
+  if (!kafkaLocal('start')) {
+    process.stderr.write('bench: the local Kafka broker did not start (deploy/kafka-local)\n');
+    process.exit(1);
+  }
+  startedBroker = true;
+}
+
+let failed: string | undefined;
 for (const bench of benches) {
   const result = spawnSync(
     process.execPath,
@@ -14,7 +35,13 @@ for (const bench of benches) {
     { stdio: 'inherit' },
   );
   if (result.status !== 0) {
-    process.stderr.write(`bench: ${bench} failed (exit ${result.status ?? result.signal})\n`);
-    process.exit(1);
+    failed = `bench: ${bench} failed (exit ${result.status ?? result.signal})\n`;
+    break;
   }
+}
+// Quietly: the platform bench's machine-readable line stays the last one printed.
+if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'ignore' });
+if (failed) {
+  process.stderr.write(failed);
+  process.exit(1);
 }
