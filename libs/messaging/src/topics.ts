@@ -44,6 +44,39 @@ export async function ensureTopics(
       replicationFactor: settings.replicationFactor,
       configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
     }));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  if (missing.length > 0) {
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await waitForLeaders(
+      admin,
+      missing.map((topic) => topic.topic),
+    );
+  }
   return missing.map((topic) => topic.topic);
+}
+
+/** Errors a broker answers while new topics' partitions are still being set up. */
+const notYet = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Until every partition of `topics` has a leader. kafkajs' own `waitForLeaders` waits out only
+ * LEADER_NOT_AVAILABLE, but a KRaft broker busy loading many partitions (a restart with many
+ * topics on disk) answered the first metadata request after the creation with
+ * UNKNOWN_TOPIC_OR_PARTITION, and `npm start` failed on it (tulios/kafkajs#1222, #815).
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((topic) => topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (!notYet.has((error as { type?: string }).type ?? '')) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the new topics have no leader after ${timeoutMs / 1000} s: ${topics.join(', ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
