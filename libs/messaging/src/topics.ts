@@ -46,7 +46,7 @@ export async function ensureTopics(
     }));
   if (missing.length > 0) {
     await admin.createTopics({ topics: missing, waitForLeaders: false });
-    await waitForLeaders(
+    await waitForTopicLeaders(
       admin,
       missing.map((topic) => topic.topic),
     );
@@ -63,7 +63,13 @@ const notYet = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
  * topics on disk) answered the first metadata request after the creation with
  * UNKNOWN_TOPIC_OR_PARTITION, and `npm start` failed on it (tulios/kafkajs#1222, #815).
  */
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+export async function waitForTopicLeaders(
+  admin: Admin,
+  topics: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  // No topics would ask for every topic's metadata.
+  if (topics.length === 0) return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

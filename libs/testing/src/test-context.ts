@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics, TopicName } from '@jifen/contracts';
+import { waitForTopicLeaders } from '@jifen/messaging';
 import { quoteIdent } from '@jifen/platform';
 import { testDatabaseUrl } from './environment';
 
@@ -43,13 +44,16 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: topics.map((topic) => ({
       topic,
       numPartitions: options.partitions ?? 3,
       replicationFactor: 1,
     })),
   });
+  // As `npm start` waits (libs/messaging/src/topics.ts): kafkajs' own wait gives up on a busy
+  // broker's UNKNOWN_TOPIC_OR_PARTITION.
+  await waitForTopicLeaders(admin, topics);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
 
