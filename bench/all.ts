@@ -5,22 +5,22 @@
 // (deploy/kafka-local), started here when none answers and stopped again at the end, as
 // `npm test` does: the platform bench can start the platform, but the benches before it need a
 // broker of their own.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const benches = ['accounts-consumer', 'outbox-relay', 'scale', 'platform'];
 const kafkaScript = path.resolve(__dirname, '../../deploy/kafka-local/kafka-local.sh');
 
-function kafkaLocal(command: 'start' | 'stop' | 'status'): boolean {
+function kafkaLocal(command: 'start' | 'stop' | 'status', quiet: boolean): boolean {
   const result = spawnSync('bash', [kafkaScript, command], {
-    stdio: command === 'status' ? 'ignore' : 'inherit',
+    stdio: quiet ? 'ignore' : 'inherit',
   });
   return result.status === 0;
 }
 
 let startedBroker = false;
-if (!process.env.KAFKA_BROKERS && !kafkaLocal('status')) {
-  if (!kafkaLocal('start')) {
+if (!process.env.KAFKA_BROKERS && !kafkaLocal('status', true)) {
+  if (!kafkaLocal('start', false)) {
     process.stderr.write('bench: the local Kafka broker did not start (deploy/kafka-local)\n');
     process.exit(1);
   }
@@ -40,7 +40,7 @@ for (const bench of benches) {
   }
 }
 // Quietly: the platform bench's machine-readable line stays the last one printed.
-if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'ignore' });
+if (startedBroker) kafkaLocal('stop', true);
 if (failed) {
   process.stderr.write(failed);
   process.exit(1);

@@ -44,14 +44,12 @@ export async function ensureTopics(
       replicationFactor: settings.replicationFactor,
       configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
     }));
+  const names = missing.map((topic) => topic.topic);
   if (missing.length > 0) {
     await admin.createTopics({ topics: missing, waitForLeaders: false });
-    await waitForTopicLeaders(
-      admin,
-      missing.map((topic) => topic.topic),
-    );
+    await waitForTopicLeaders(admin, names);
   }
-  return missing.map((topic) => topic.topic);
+  return names;
 }
 
 /** Errors a broker answers while new topics' partitions are still being set up. */

@@ -36,27 +36,26 @@ export async function applyBatches(
     messages.flatMap((message) => {
       if (!message.value) return [];
       const event = JSON.parse(message.value.toString('utf8')) as { eventId?: unknown };
-      return typeof event.eventId === 'string'
-        ? [{ source: sourceOf(topic), event: event as { eventId: string } }]
-        : [];
+      if (typeof event.eventId !== 'string') return [];
+      const source = sourceOf(topic);
+      const positioned = source === 'accounts' && hasStreamPosition(event as AccountsEvent);
+      return [{ source, positioned, event: event as { eventId: string } }];
     }),
   );
-  const positioned = (e: (typeof events)[number]) =>
-    e.source === 'accounts' && hasStreamPosition(e.event as AccountsEvent);
   const [applied, positions] = await Promise.all([
     newEventIds(
       db,
-      events.filter((e) => !positioned(e)).map((e) => e.event.eventId),
+      events.filter((e) => !e.positioned).map((e) => e.event.eventId),
     ),
     appliedPositions(
       db,
-      events.filter(positioned).map((e) => (e.event as AccountsEvent).memberId),
+      events.filter((e) => e.positioned).map((e) => (e.event as AccountsEvent).memberId),
     ),
   ]);
   const effects = emptyEffects();
   let count = 0;
   for (const e of events) {
-    if (positioned(e)) {
+    if (e.positioned) {
       const { memberId, streamPosition } = e.event as AccountsEvent;
       // A second copy within the same batch is skipped too.
       if (streamPosition <= (positions.get(memberId) ?? 0)) continue;
