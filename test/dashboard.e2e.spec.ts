@@ -255,12 +255,19 @@ describeWithChromium('the analytics dashboard in headless Chromium', () => {
     await page.waitForSelector('#key', { state: 'visible' });
     expect(await page.isVisible('#board')).toBe(false);
 
-    // Refused keys: unknown, then a role that may not read analytics. Neither is kept.
+    // Refused keys: unknown, then a role that may not read analytics. Neither is kept. The key
+    // checks answer late, so the first refusal cannot be read as the second key's answer.
+    const slowCheck = '**/analytics/lag';
+    await page.route(slowCheck, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
     await signIn(page, 'not-a-key');
     await expect(loginError(page)).resolves.toMatch(/does not know this key/);
     await signIn(page, keys['member-app']);
     await expect(loginError(page)).resolves.toMatch(/analysts and admins only/);
     expect(await storedKey(page)).toBeNull();
+    await page.unroute(slowCheck);
 
     await signIn(page, keys.analyst);
     await ready(page, problems);

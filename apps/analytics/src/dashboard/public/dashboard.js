@@ -119,6 +119,10 @@
     if (key === '') return;
     const button = event.target.querySelector('button');
     button.disabled = true;
+    // The last refusal is cleared as the new key is checked, so it cannot pass for this key's answer.
+    const error = $('login-error');
+    error.hidden = true;
+    error.textContent = '';
     try {
       await request(key, '/analytics/lag');
     } catch (error) {
