@@ -7,20 +7,12 @@
 // broker of their own.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { localBroker } from '@jifen/messaging';
 
 const benches = ['accounts-consumer', 'outbox-relay', 'scale', 'platform'];
-const kafkaScript = path.resolve(__dirname, '../../deploy/kafka-local/kafka-local.sh');
-
-function kafkaLocal(command: 'start' | 'stop' | 'status', quiet: boolean): boolean {
-  const result = spawnSync('bash', [kafkaScript, command], {
-    stdio: quiet ? 'ignore' : 'inherit',
-  });
-  return result.status === 0;
-}
-
 let startedBroker = false;
-if (!process.env.KAFKA_BROKERS && !kafkaLocal('status', true)) {
-  if (!kafkaLocal('start', false)) {
+if (!process.env.KAFKA_BROKERS && !localBroker('status', true)) {
+  if (!localBroker('start', false)) {
     process.stderr.write('bench: the local Kafka broker did not start (deploy/kafka-local)\n');
     process.exit(1);
   }
@@ -40,7 +32,7 @@ for (const bench of benches) {
   }
 }
 // Quietly: the platform bench's machine-readable line stays the last one printed.
-if (startedBroker) kafkaLocal('stop', true);
+if (startedBroker) localBroker('stop', true);
 if (failed) {
   process.stderr.write(failed);
   process.exit(1);

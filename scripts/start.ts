@@ -3,12 +3,12 @@
 // database and the contract's topics, then runs the four services as child processes with
 // their output prefixed by the service's name, restarting one that dies with backoff.
 // Ctrl-C (SIGINT) or SIGTERM stops the services, then the broker if this script started it.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { createKafka, ensureTopics, kafkaSettingsFromEnv } from '@jifen/messaging';
+import { createKafka, ensureTopics, kafkaSettingsFromEnv, localBroker } from '@jifen/messaging';
 import {
   ConfigError,
   configErrorExitCode,
@@ -24,7 +24,6 @@ import {
 } from '@jifen/platform';
 
 const repo = findRepoRoot(__dirname);
-const kafkaScript = path.join(repo, 'deploy/kafka-local/kafka-local.sh');
 const maxBackoffMs = 30_000;
 const stopDeadlineMs = 20_000;
 /**
@@ -56,18 +55,18 @@ async function main(): Promise<void> {
   }
   const env: NodeJS.ProcessEnv = { ...process.env, ...credentials.env };
   // Without KAFKA_BROKERS the services use the local broker, on KAFKA_LOCAL_PORT if given.
-  const localBroker = !process.env.KAFKA_BROKERS;
-  if (localBroker) env.KAFKA_BROKERS = `127.0.0.1:${process.env.KAFKA_LOCAL_PORT ?? 9092}`;
+  const onLocalBroker = !process.env.KAFKA_BROKERS;
+  if (onLocalBroker) env.KAFKA_BROKERS = `127.0.0.1:${process.env.KAFKA_LOCAL_PORT ?? 9092}`;
   const configs = serviceNames.map((service) => serviceConfigFromEnv(service, env));
   await assertPortsFree(configs);
 
   const databaseUrl = configs[0].databaseUrl;
-  if (!localBroker) {
+  if (!onLocalBroker) {
     await probeDependencies({ brokers: configs[0].kafka.brokers, databaseUrl });
   } else {
     await probeDatabase(databaseUrl);
-    const alreadyUp = runKafkaScript('status', true);
-    if (!alreadyUp) runKafkaScript('start');
+    const alreadyUp = localBroker('status', true);
+    if (!alreadyUp && !localBroker('start')) throw new Error('kafka-local.sh start failed');
     startedLocalKafka = !alreadyUp;
   }
   if (stopping) return;
@@ -86,16 +85,6 @@ async function main(): Promise<void> {
   log(
     `services: ${configs.map((c) => `${c.service} http://${c.host}:${c.port}`).join(', ')}; Ctrl-C stops everything`,
   );
-}
-
-function runKafkaScript(command: 'start' | 'stop' | 'status', quiet = false): boolean {
-  try {
-    execFileSync('bash', [kafkaScript, command], { stdio: quiet ? 'ignore' : 'inherit' });
-    return true;
-  } catch {
-    if (quiet) return false;
-    throw new Error(`kafka-local.sh ${command} failed`);
-  }
 }
 
 function supervise(service: ServiceName, env: NodeJS.ProcessEnv, restarts: number): void {
@@ -172,7 +161,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   );
   if (startedLocalKafka) {
     log('stopping the local Kafka broker this run started');
-    runKafkaScript('stop', true);
+    localBroker('stop', true);
   }
   log('stopped');
   process.exit(exitCode);

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { localBrokerScript } from '../../libs/messaging/src/local-broker';
 
 // The faults suite's own PostgreSQL cluster and Kafka broker. Relative imports only: jest loads
 // the global setup without the moduleNameMapper.
@@ -11,7 +12,6 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const pgBin = '/usr/lib/postgresql/15/bin';
 export const repoRoot = path.resolve(__dirname, '../..');
-const kafkaScript = path.join(repoRoot, 'deploy/kafka-local/kafka-local.sh');
 
 /**
  * The broker port of the suite: never the shared 9092, and not 19092 either, where a broker
@@ -135,8 +135,9 @@ export async function removeCluster(cluster: PrivateCluster): Promise<void> {
   fs.rmSync(cluster.dataDir, { recursive: true, force: true });
 }
 
+/** Async, unlike localBroker: the broker is stopped and started while the suite's clients run. */
 export async function kafka(command: 'start' | 'stop'): Promise<void> {
-  await run('bash', [kafkaScript, command], {
+  await run('bash', [localBrokerScript(), command], {
     env: { ...process.env, KAFKA_LOCAL_PORT: String(faultsKafkaPort) },
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -6,3 +6,4 @@ export * from './intake-stats';
 export * from './intake-metrics';
 export * from './send-in-chunks';
 export * from './prepared';
+export * from './local-broker';

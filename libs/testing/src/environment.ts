@@ -7,8 +7,6 @@ const run = promisify(execFile);
 /** The repository root, wherever the harness is loaded from. */
 export const repoRoot = path.resolve(__dirname, '../../..');
 
-export const localKafkaScript = path.join(repoRoot, 'deploy/kafka-local/kafka-local.sh');
-
 /** Tests use their own database, never the one `npm start` runs on. */
 export const defaultTestDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/jifen_test';
 
@@ -35,8 +33,4 @@ export async function brokerAnswers(broker: string, seconds = 0): Promise<boolea
   } catch {
     return false;
   }
-}
-
-export async function localKafka(command: 'start' | 'stop'): Promise<void> {
-  await run('bash', [localKafkaScript, command], { maxBuffer: 16 * 1024 * 1024 });
 }

@@ -1,6 +1,7 @@
 // Relative, not @jifen/platform: jest loads global setup without its moduleNameMapper.
 import { ensureDatabase } from '../../platform/src/database';
-import { brokerAnswers, localKafka, testDatabaseUrl } from './environment';
+import { localBroker } from '../../messaging/src/local-broker';
+import { brokerAnswers, testDatabaseUrl } from './environment';
 
 const defaultBroker = '127.0.0.1:9092';
 
@@ -22,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   if (!(await brokerAnswers(defaultBroker))) {
-    await localKafka('start');
+    if (!localBroker('start')) throw new Error('kafka-local.sh start failed');
     process.env.JIFEN_TEST_STARTED_LOCAL_KAFKA = '1';
   }
   process.env.KAFKA_BROKERS = defaultBroker;

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+// Node built-ins only: jest's global setup loads this by relative path, without the @jifen/*
+// module mapping.
+
+const script = 'deploy/kafka-local/kafka-local.sh';
+
+/**
+ * The local single-node broker (deploy/kafka-local/kafka-local.sh) that `npm start`, `npm test`
+ * and `npm run bench` use when KAFKA_BROKERS is not set: runs `start`, `stop` or `status` and
+ * says whether it succeeded. A quiet run prints nothing; otherwise the script's output is shown.
+ */
+export function localBroker(command: 'start' | 'stop' | 'status', quiet = false): boolean {
+  const result = spawnSync('bash', [localBrokerScript(), command], {
+    stdio: quiet ? 'ignore' : 'inherit',
+  });
+  return result.status === 0;
+}
+
+/** The script's path, from the sources and from dist/ alike (they sit at different depths). */
+export function localBrokerScript(from = __dirname): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, script);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${script} was not found above ${from}`);
+}
