@@ -36,10 +36,25 @@ async function main(data: RelayThreadData): Promise<void> {
     onError: (error) => report({ type: 'error', message: (error as Error).message }),
   });
   let stopping = false;
+  // The broker may not answer yet: try again, as the relay does after its own errors.
+  const connecting = (async () => {
+    for (let delayMs = 100; !stopping; delayMs = Math.min(delayMs * 2, 10_000)) {
+      try {
+        await producer.connect();
+        return;
+      } catch (error) {
+        report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  })();
   parentPort!.on('message', (command: RelayThreadCommand) => {
     if (command.type !== 'stop' || stopping) return;
     stopping = true;
     void (async () => {
+      // A connection under way is let finish first: disconnected before it completes, the
+      // producer would connect afterwards and keep the thread alive until it is terminated.
+      await connecting;
       await relay.stop();
       await producer.disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
@@ -47,18 +62,8 @@ async function main(data: RelayThreadData): Promise<void> {
       parentPort!.close();
     })();
   });
-  // The broker may not answer yet: try again, as the relay does after its own errors.
-  for (let delayMs = 100; !stopping; delayMs = Math.min(delayMs * 2, 10_000)) {
-    try {
-      await producer.connect();
-      break;
-    } catch (error) {
-      report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
-  if (stopping) return;
-  relay.start();
+  await connecting;
+  if (!stopping) relay.start();
 }
 
 if (!isMainThread && (workerData as Partial<RelayThreadData>)?.kind === 'jifen-outbox-relay') {
