@@ -36,6 +36,8 @@ async function main(data: RelayThreadData): Promise<void> {
     onError: (error) => report({ type: 'error', message: (error as Error).message }),
   });
   let stopping = false;
+  // A stop cuts the pause between two connection attempts short.
+  let endPause = () => {};
   // The broker may not answer yet: try again, as the relay does after its own errors.
   const connecting = (async () => {
     for (let delayMs = 100; !stopping; delayMs = Math.min(delayMs * 2, 10_000)) {
@@ -44,13 +46,20 @@ async function main(data: RelayThreadData): Promise<void> {
         return;
       } catch (error) {
         report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          endPause = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
     }
   })();
   parentPort!.on('message', (command: RelayThreadCommand) => {
     if (command.type !== 'stop' || stopping) return;
     stopping = true;
+    endPause();
     void (async () => {
       // A connection under way is let finish first: disconnected before it completes, the
       // producer would connect afterwards and keep the thread alive until it is terminated.
