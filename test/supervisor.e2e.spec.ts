@@ -33,10 +33,12 @@ describe('npm start (the supervisor)', () => {
   let output = '';
   const pids = new Set<number>();
 
+  // One secret for the platform and the demo that signs partner messages for it.
+  const partnerSecrets = `airline-x:${randomBytes(24).toString('hex')}`;
   const env = (extra: Record<string, string> = {}) =>
     ctx.env({
       JIFEN_API_KEYS: keys.env,
-      JIFEN_PARTNER_SECRETS: `airline-x:${randomBytes(24).toString('hex')}`,
+      JIFEN_PARTNER_SECRETS: partnerSecrets,
       ...Object.fromEntries(services.map((s) => [`${s.toUpperCase()}_PORT`, String(ports[s])])),
       ...extra,
     });
@@ -169,6 +171,36 @@ describe('npm start (the supervisor)', () => {
     expect(analytics.length).toBeGreaterThan(1);
     expect(analytics.every((nice) => nice === 19)).toBe(true);
     expect(nices('ingestion').every((nice) => nice === own)).toBe(true);
+  });
+
+  it('runs the demo twice on one platform with the same figures, which add up', async () => {
+    // `npm run demo` at a small size: fresh member ids each run, the run's own figures.
+    const demo = async () => {
+      const { stdout } = await run(
+        process.execPath,
+        [path.join(outDir, 'scripts/demo.js'), '--members', '150', '--seed', '7'],
+        { env: env(), maxBuffer: 16 * 1024 * 1024 },
+      );
+      const lines = stdout.split('\n');
+      const from = lines.findIndex((line) => line.startsWith('month '));
+      const to = lines.findIndex((line) => line.startsWith('outstanding '));
+      expect([from, to]).not.toContain(-1);
+      return lines.slice(from, to + 1);
+    };
+    const first = await demo();
+    const second = await demo();
+    expect(second).toEqual(first);
+    // A header, twelve months, a blank line, the tier mix and the check against the balances.
+    expect(first).toHaveLength(16);
+    expect(first[1]).toMatch(/^2025-01 /);
+    expect(first[12]).toMatch(/^2025-12 /);
+    expect(first[15]).toMatch(
+      /^outstanding [\d,]+ points = the members' balance \+ reserved in accounts: yes$/,
+    );
+    const issued = first
+      .slice(1, 13)
+      .map((line) => Number(line.trim().split(/\s+/)[2].replace(/,/g, '')));
+    expect(issued.every((points) => points > 0)).toBe(true);
   });
 
   it('restarts a SIGKILLed service, healthy again within 15 seconds, and logs the restart', async () => {
