@@ -105,6 +105,11 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      // How long an idle fetch may wait at the broker. Stopping the consumer waits for the
+      // fetch in flight: at kafkajs' default of 5 s, each service took 5 s to stop
+      // (tulios/kafkajs#1606). A fetch still returns as soon as a record arrives, so this adds
+      // no latency. The cost is one more fetch a second per idle consumer.
+      maxWaitTimeInMs: 1_000,
       ...options.consumer,
     });
     this.logger = this.consumer.logger();
