@@ -72,6 +72,15 @@ interface Waiting {
 }
 
 /**
+ * How long an idle fetch may wait at the broker (`maxWaitTimeInMs`) for every consumer here.
+ * Stopping a kafkajs consumer waits for the fetch in flight. At kafkajs' default of 5 s, each
+ * service took 5 s to stop (tulios/kafkajs#1606), and so did every reader that disconnects once
+ * it has read to the end. A fetch still returns as soon as a record arrives, so this adds no
+ * latency. The cost is one more fetch a second per idle consumer.
+ */
+export const idleFetchWaitMs = 1_000;
+
+/**
  * The hot-path consumer. kafkajs hands the partitions of one fetch to `eachBatch` in the same
  * turn of the event loop; they are gathered and applied by one `handle` call (up to
  * `gatherUpTo` messages), so a lightly loaded platform makes one transaction per fetch instead
@@ -105,11 +114,7 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
-      // How long an idle fetch may wait at the broker. Stopping the consumer waits for the
-      // fetch in flight: at kafkajs' default of 5 s, each service took 5 s to stop
-      // (tulios/kafkajs#1606). A fetch still returns as soon as a record arrives, so this adds
-      // no latency. The cost is one more fetch a second per idle consumer.
-      maxWaitTimeInMs: 1_000,
+      maxWaitTimeInMs: idleFetchWaitMs,
       ...options.consumer,
     });
     this.logger = this.consumer.logger();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
+import { idleFetchWaitMs } from '@jifen/messaging';
 import { eventually } from './eventually';
 
 export interface ReadMessage {
@@ -58,6 +59,7 @@ export class TopicReader {
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      maxWaitTimeInMs: idleFetchWaitMs,
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { withTransaction } from '@jifen/event-store';
+import { idleFetchWaitMs } from '@jifen/messaging';
 import { readModelTables } from '../migrations/1767398400000-read-models';
 import { applyBatches, SourceTopic } from '../projection/projector';
 
@@ -60,6 +61,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       const consumer = options.kafka.consumer({
         groupId: `jifen-analytics-rebuild-${randomBytes(4).toString('hex')}`,
         allowAutoTopicCreation: false,
+        maxWaitTimeInMs: idleFetchWaitMs,
       });
       await consumer.connect();
       try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import { DeadLetter, RejectionReason, Topics } from '@jifen/contracts';
-import { topicName } from '@jifen/messaging';
+import { idleFetchWaitMs, topicName } from '@jifen/messaging';
 
 export interface ReplayOptions {
   kafka: Kafka;
@@ -117,6 +117,7 @@ async function readToEnd(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
   const consumer = kafka.consumer({
     groupId: `jifen-dlq-replay-${randomBytes(4).toString('hex')}`,
     allowAutoTopicCreation: false,
+    maxWaitTimeInMs: idleFetchWaitMs,
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
