@@ -45,6 +45,8 @@ async function main(data: RelayThreadData): Promise<void> {
         await producer.connect();
         return;
       } catch (error) {
+        // A stop that came during this attempt is not kept waiting for the next one.
+        if (stopping) return;
         report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delayMs);
