@@ -4,11 +4,16 @@
 // their output prefixed by the service's name, restarting one that dies with backoff.
 // Ctrl-C (SIGINT) or SIGTERM stops the services, then the broker if this script started it.
 import { ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { createKafka, ensureTopics, kafkaSettingsFromEnv, localBroker } from '@jifen/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  findRepoRoot,
+  kafkaSettingsFromEnv,
+  localBroker,
+} from '@jifen/messaging';
 import {
   ConfigError,
   configErrorExitCode,
@@ -23,7 +28,7 @@ import {
   serviceNames,
 } from '@jifen/platform';
 
-const repo = findRepoRoot(__dirname);
+const repo = findRepoRoot();
 const maxBackoffMs = 30_000;
 const stopDeadlineMs = 20_000;
 /**
@@ -165,16 +170,6 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   }
   log('stopped');
   process.exit(exitCode);
-}
-
-/** The directory holding the project's package.json, wherever the script was compiled to. */
-function findRepoRoot(from: string): string {
-  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'deploy'))) {
-      return dir;
-    }
-  }
-  return path.resolve(from, '../..');
 }
 
 main().catch((error: unknown) => {

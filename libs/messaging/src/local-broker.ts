@@ -19,11 +19,19 @@ export function localBroker(command: 'start' | 'stop' | 'status', quiet = false)
   return result.status === 0;
 }
 
-/** The script's path, from the sources and from dist/ alike (they sit at different depths). */
-export function localBrokerScript(from = __dirname): string {
+/** The script's path, from the sources and from dist/ alike. */
+export function localBrokerScript(): string {
+  return path.join(findRepoRoot(), script);
+}
+
+/**
+ * The checkout's root: the nearest directory above `from` that holds the local broker's script.
+ * The sources and dist/ sit at different depths below it, so it is looked for rather than
+ * counted.
+ */
+export function findRepoRoot(from = __dirname): string {
   for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const candidate = path.join(dir, script);
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(path.join(dir, script))) return dir;
   }
   throw new Error(`${script} was not found above ${from}`);
 }
