@@ -155,7 +155,9 @@ export class Platform {
 
   /** Starts a service process (a second instance under another name, same group). */
   async add(service: ServiceName, name: string): Promise<ServiceProcess> {
-    const port = await freePort(20_000 + Math.floor(Math.random() * 20_000));
+    // Below Linux's ephemeral range (32768 up): a port found free there could be taken by an
+    // outgoing connection before the service listens on it (EADDRINUSE seen at 34304 in CI).
+    const port = await freePort(20_000 + Math.floor(Math.random() * 12_000));
     const env = this.ctx.env({
       JIFEN_API_KEYS: this.keys.env,
       JIFEN_PARTNER_SECRETS: `airline-x:${randomBytes(24).toString('hex')}`,
