@@ -7,12 +7,14 @@
 // broker of their own.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { localBroker } from '@jifen/messaging';
+import { localBrokerRunning, runLocalBroker } from '@jifen/messaging';
 
 const benches = ['accounts-consumer', 'outbox-relay', 'scale', 'platform'];
 let startedBroker = false;
-if (!process.env.KAFKA_BROKERS && !localBroker('status', true)) {
-  if (!localBroker('start', false)) {
+if (!process.env.KAFKA_BROKERS && !localBrokerRunning()) {
+  try {
+    runLocalBroker('start');
+  } catch {
     process.stderr.write('bench: the local Kafka broker did not start (deploy/kafka-local)\n');
     process.exit(1);
   }
@@ -31,8 +33,14 @@ for (const bench of benches) {
     break;
   }
 }
-// Quietly: the platform bench's machine-readable line stays the last one printed.
-if (startedBroker) localBroker('stop', true);
+// Quietly: the platform bench's machine-readable line stays the last one printed on stdout.
+if (startedBroker) {
+  try {
+    runLocalBroker('stop', true);
+  } catch {
+    process.stderr.write('bench: the local Kafka broker did not stop (npm run kafka:stop)\n');
+  }
+}
 if (failed) {
   process.stderr.write(failed);
   process.exit(1);

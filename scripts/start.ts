@@ -12,7 +12,8 @@ import {
   ensureTopics,
   findRepoRoot,
   kafkaSettingsFromEnv,
-  localBroker,
+  localBrokerRunning,
+  runLocalBroker,
 } from '@jifen/messaging';
 import {
   ConfigError,
@@ -70,8 +71,8 @@ async function main(): Promise<void> {
     await probeDependencies({ brokers: configs[0].kafka.brokers, databaseUrl });
   } else {
     await probeDatabase(databaseUrl);
-    const alreadyUp = localBroker('status', true);
-    if (!alreadyUp && !localBroker('start')) throw new Error('kafka-local.sh start failed');
+    const alreadyUp = localBrokerRunning();
+    if (!alreadyUp) runLocalBroker('start');
     startedLocalKafka = !alreadyUp;
   }
   if (stopping) return;
@@ -166,7 +167,11 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   );
   if (startedLocalKafka) {
     log('stopping the local Kafka broker this run started');
-    localBroker('stop', true);
+    try {
+      runLocalBroker('stop', true);
+    } catch (error) {
+      log(`${(error as Error).message}: stop it with npm run kafka:stop`);
+    }
   }
   log('stopped');
   process.exit(exitCode);

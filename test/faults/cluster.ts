@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { localBrokerScript } from '../../libs/messaging/src/local-broker';
+import { brokerAnswers, repoRoot } from '../../libs/testing/src/environment';
 
 // The faults suite's own PostgreSQL cluster and Kafka broker. Relative imports only: jest loads
 // the global setup without the moduleNameMapper.
 
 const run = promisify(execFile);
 const pgBin = '/usr/lib/postgresql/15/bin';
-export const repoRoot = path.resolve(__dirname, '../..');
+export { repoRoot };
 
 /**
  * The broker port of the suite: never the shared 9092, and not 19092 either, where a broker
@@ -21,17 +22,8 @@ export const repoRoot = path.resolve(__dirname, '../..');
 export const faultsKafkaPort = Number(process.env.FAULTS_KAFKA_PORT ?? 19592);
 
 /** True when a broker already answers on the suite's port: the suite must own its broker. */
-export async function kafkaAnswers(): Promise<boolean> {
-  try {
-    await run('node', [
-      path.join(repoRoot, 'deploy/kafka-local/ready.js'),
-      `127.0.0.1:${faultsKafkaPort}`,
-      '0',
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+export function kafkaAnswers(): Promise<boolean> {
+  return brokerAnswers(`127.0.0.1:${faultsKafkaPort}`);
 }
 
 export interface PrivateCluster {
@@ -135,7 +127,7 @@ export async function removeCluster(cluster: PrivateCluster): Promise<void> {
   fs.rmSync(cluster.dataDir, { recursive: true, force: true });
 }
 
-/** Async, unlike localBroker: the broker is stopped and started while the suite's clients run. */
+/** Async, unlike runLocalBroker: the broker is stopped and started while the suite's clients run. */
 export async function kafka(command: 'start' | 'stop'): Promise<void> {
   await run('bash', [localBrokerScript(), command], {
     env: { ...process.env, KAFKA_LOCAL_PORT: String(faultsKafkaPort) },

@@ -9,10 +9,19 @@ const script = 'deploy/kafka-local/kafka-local.sh';
 
 /**
  * The local single-node broker (deploy/kafka-local/kafka-local.sh) that `npm start`, `npm test`
- * and `npm run bench` use when KAFKA_BROKERS is not set: runs `start`, `stop` or `status` and
- * says whether it succeeded. A quiet run prints nothing; otherwise the script's output is shown.
+ * and `npm run bench` use when KAFKA_BROKERS is not set: runs `start` or `stop` and throws when
+ * the script fails. A quiet run prints nothing; otherwise the script's output is shown.
  */
-export function localBroker(command: 'start' | 'stop' | 'status', quiet = false): boolean {
+export function runLocalBroker(command: 'start' | 'stop', quiet = false): void {
+  if (!runScript(command, quiet)) throw new Error(`kafka-local.sh ${command} failed`);
+}
+
+/** Whether the local broker is running (the script's `status`). */
+export function localBrokerRunning(): boolean {
+  return runScript('status', true);
+}
+
+function runScript(command: 'start' | 'stop' | 'status', quiet: boolean): boolean {
   const result = spawnSync('bash', [localBrokerScript(), command], {
     stdio: quiet ? 'ignore' : 'inherit',
   });

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
+import { findRepoRoot } from '../../messaging/src/local-broker';
 
 const run = promisify(execFile);
 
 /** The repository root, wherever the harness is loaded from. */
-export const repoRoot = path.resolve(__dirname, '../../..');
+export const repoRoot = findRepoRoot(__dirname);
 
 /** Tests use their own database, never the one `npm start` runs on. */
 export const defaultTestDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/jifen_test';

@@ -1,6 +1,6 @@
 // Relative, not @jifen/platform: jest loads global setup without its moduleNameMapper.
 import { ensureDatabase } from '../../platform/src/database';
-import { localBroker } from '../../messaging/src/local-broker';
+import { runLocalBroker } from '../../messaging/src/local-broker';
 import { brokerAnswers, testDatabaseUrl } from './environment';
 
 const defaultBroker = '127.0.0.1:9092';
@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   if (!(await brokerAnswers(defaultBroker))) {
-    if (!localBroker('start')) throw new Error('kafka-local.sh start failed');
+    runLocalBroker('start');
     process.env.JIFEN_TEST_STARTED_LOCAL_KAFKA = '1';
   }
   process.env.KAFKA_BROKERS = defaultBroker;

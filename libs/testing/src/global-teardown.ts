@@ -1,5 +1,5 @@
 // Relative, not @jifen/messaging: jest loads global teardown without its moduleNameMapper.
-import { localBroker } from '../../messaging/src/local-broker';
+import { runLocalBroker } from '../../messaging/src/local-broker';
 
 /** Stops only what the global setup started; a broker that was already running stays up. */
 export default async function globalTeardown(): Promise<void> {
@@ -7,7 +7,7 @@ export default async function globalTeardown(): Promise<void> {
     .jifenKafkaContainer;
   if (container) await container.stop();
   if (process.env.JIFEN_TEST_STARTED_LOCAL_KAFKA === '1') {
-    if (!localBroker('stop')) throw new Error('kafka-local.sh stop failed');
+    runLocalBroker('stop');
     delete process.env.JIFEN_TEST_STARTED_LOCAL_KAFKA;
   }
 }
