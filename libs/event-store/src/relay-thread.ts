@@ -4,6 +4,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority, servicePoolSettings } from '@jifen/platform';
 import { Pool } from 'pg';
+import { connectUntilStopped } from './connect-until-stopped';
 import { OutboxRelay } from './outbox-relay';
 import {
   createRelayProducer,
@@ -36,36 +37,19 @@ async function main(data: RelayThreadData): Promise<void> {
     onError: (error) => report({ type: 'error', message: (error as Error).message }),
   });
   let stopping = false;
-  // A stop cuts the pause between two connection attempts short.
-  let endPause = () => {};
   // The broker may not answer yet: try again, as the relay does after its own errors.
-  const connecting = (async () => {
-    for (let delayMs = 100; !stopping; delayMs = Math.min(delayMs * 2, 10_000)) {
-      try {
-        await producer.connect();
-        return;
-      } catch (error) {
-        // A stop that came during this attempt is not kept waiting for the next one.
-        if (stopping) return;
-        report({ type: 'error', message: `connecting the producer: ${(error as Error).message}` });
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delayMs);
-          endPause = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
-  })();
+  const connection = connectUntilStopped(
+    () => producer.connect(),
+    (error) => report({ type: 'error', message: `connecting the producer: ${error.message}` }),
+  );
   parentPort!.on('message', (command: RelayThreadCommand) => {
     if (command.type !== 'stop' || stopping) return;
     stopping = true;
-    endPause();
+    connection.stop();
     void (async () => {
       // A connection under way is let finish first: disconnected before it completes, the
       // producer would connect afterwards and keep the thread alive until it is terminated.
-      await connecting;
+      await connection.done;
       await relay.stop();
       await producer.disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
@@ -73,8 +57,7 @@ async function main(data: RelayThreadData): Promise<void> {
       parentPort!.close();
     })();
   });
-  await connecting;
-  if (!stopping) relay.start();
+  if ((await connection.done) && !stopping) relay.start();
 }
 
 if (!isMainThread && (workerData as Partial<RelayThreadData>)?.kind === 'jifen-outbox-relay') {
