@@ -27,6 +27,13 @@ import { IngestionModule } from '../apps/ingestion/src/ingestion.module';
 const chromiumPath = '/usr/bin/chromium';
 const artifacts = join(__dirname, '..', 'test-artifacts');
 
+// The page's globals, in the callbacks that run in the browser (the project has no DOM types).
+declare const document: { querySelector(selector: string): Element | null };
+declare const sessionStorage: { getItem(key: string): string | null };
+interface Element {
+  getAttribute(name: string): string | null;
+}
+
 /** Debian's chromium, installed as .ci/run does when missing (root with apt-get only). */
 function findChromium(): string | null {
   if (existsSync(chromiumPath)) return null;

@@ -153,7 +153,7 @@ function renderKustomize(): K8sObject[] {
     text = kustomization.resources
       .map((file) => fs.readFileSync(path.join(dir, file), 'utf8'))
       .join('\n---\n')
-      .replace(/image: (\S+)$/gm, (line, image: string) => `image: ${tags.get(image) ?? image}`);
+      .replace(/image: (\S+)$/gm, (_line, image: string) => `image: ${tags.get(image) ?? image}`);
   }
   return parseAllDocuments(text)
     .map((document) => document.toJS() as K8sObject | null)

@@ -360,7 +360,6 @@ export class Publisher {
   published = 0;
   private producer: Producer;
   readonly done: Promise<void>;
-  private resolveStarted!: () => void;
 
   constructor(
     brokers: string[],

@@ -41,7 +41,7 @@ describe('hostile messages through the broker, and secrets nowhere', () => {
   const get = async (service: string, path: string, key: string = keys.admin) => {
     const answer = await call(url(service), 'GET', path, key);
     if (answer.status >= 400) errorBodies.push(answer.text);
-    return answer;
+    return { ...answer, json: answer.json as Answer | undefined };
   };
   const balance = async () => (await get('accounts', `/members/${memberId}`)).json?.balance;
 
