@@ -19,6 +19,7 @@ import {
   accountsMigrations,
   commandsConsumerProviders,
 } from '../apps/accounts/src/accounts.module';
+import { fmt } from './report';
 
 // The accounts commands consumer alone, against commands already on the topic: N purchase
 // commands over M members, applied batch by batch (decide, append, processed ids, counters,
@@ -272,7 +273,6 @@ async function measureMinimal(
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 main().then(
   () => process.exit(0),

@@ -16,6 +16,7 @@ import { groupId, kafkaSettingsFromEnv, topicName } from '@jifen/messaging';
 import { ensureDatabase, serviceConfigFromEnv } from '@jifen/platform';
 import { relayBacklog } from '@jifen/event-store';
 import type { ScaleResult } from './scale.bench';
+import { benchLine, fmt, percentile, replaceSection, summary } from './report';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const repo = path.resolve(__dirname, '../..');
@@ -45,14 +46,9 @@ const urls = {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
+const platformHeading = '## The platform end to end (issue 10)';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const summary = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
-};
 
 function keys(): Record<string, string> {
   if (process.env.JIFEN_API_KEYS) {
@@ -614,11 +610,22 @@ async function rssMiB(): Promise<number> {
   return Math.round((await metric(urls.accounts, 'process_resident_memory_bytes')) / 1024 / 1024);
 }
 
+/**
+ * BENCHMARKS.md with its platform section replaced by `section`, laid out as `npm run lint`
+ * expects (prettier, a development dependency like the bench itself).
+ */
+async function writeBenchmarks(section: string): Promise<void> {
+  const file = path.join(repo, 'BENCHMARKS.md');
+  const prettier = await import('prettier');
+  const updated = replaceSection(fs.readFileSync(file, 'utf8'), platformHeading, section);
+  const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+  fs.writeFileSync(file, await prettier.format(updated, options));
+}
+
 async function main(): Promise<void> {
   const child = await platform();
   const k = keys();
   try {
-    const fmt = (n: number) => Math.round(n).toLocaleString('en');
     const percentiles = (l: ReturnType<typeof latencies>, of: 'median' | 'min' | 'max') =>
       `${fmt(l.p50[of])} / ${fmt(l.p95[of])} / ${fmt(l.p99[of])}`;
     say(
@@ -706,7 +713,7 @@ async function main(): Promise<void> {
     say('');
     for (const line of table) say(line);
     const section = [
-      '## The platform end to end (issue 10)',
+      platformHeading,
       '',
       `\`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; broker, database and the four services on this machine.`,
       '',
@@ -718,19 +725,17 @@ async function main(): Promise<void> {
       '',
       '',
     ].join('\n');
-    const file = path.join(repo, 'BENCHMARKS.md');
-    const current = fs.readFileSync(file, 'utf8');
-    const start = current.indexOf('## The platform end to end (issue 10)');
-    const next = start < 0 ? -1 : current.indexOf('\n## ', start + 5);
-    const updated =
-      start < 0
-        ? `${current.trimEnd()}\n\n${section}`
-        : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next + 1)}`;
-    fs.writeFileSync(file, updated);
+    await writeBenchmarks(section);
     say('');
     say(
-      `bench: e2e_events_per_s=${Math.round(sE2e.median)} limit_events_per_s=${Math.round(sLimit.median)} share=${share.toFixed(2)} ` +
-        `p99_ms_at_200=${Math.round(low.p99.median)} p99_ms_at_5000=${Math.round(high.p99.median)} redemptions_per_s=${Math.round(hot.perSecond.median)} accounts_rss_mib=${scale?.rssMiBAfter ?? rss}`,
+      benchLine({
+        e2eEventsPerSecond: sE2e.median,
+        limitEventsPerSecond: sLimit.median,
+        p99MsAt200: low.p99.median,
+        p99MsAt5000: high.p99.median,
+        redemptionsPerSecond: hot.perSecond.median,
+        accountsRssMiB: scale?.rssMiBAfter ?? rss,
+      }),
     );
   } finally {
     child?.kill('SIGINT');

@@ -26,6 +26,7 @@ import {
   MemberStreams,
   memberStreamId,
 } from '../apps/accounts/src/members/member-streams';
+import { fmt, median } from './report';
 
 // The two "Scale" figures, each beside its same-run baseline, in a schema of their own.
 //
@@ -458,9 +459,7 @@ async function child({ schema, count }: { schema: string; count: number }): Prom
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mib = (bytes: number) => String(Math.round(bytes / 2 ** 20));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const spread = (xs: number[]) =>
   `${median(xs).toFixed(2)} / ${Math.min(...xs).toFixed(2)} / ${Math.max(...xs).toFixed(2)}`;
 
