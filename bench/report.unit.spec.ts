@@ -38,48 +38,23 @@ describe('a figure over several runs', () => {
 
 describe("BENCHMARKS.md's platform section", () => {
   const heading = '## The platform end to end (issue 10)';
-  const document = [
+  const before = [
     '# Benchmarks',
     '',
     '## The accounts commands consumer (issue 6)',
     '',
     'kept',
     '',
-    heading,
-    '',
-    'old figures',
-    '',
-    '### a subsection of it',
-    '',
-    'old too',
-    '',
-    '## Issue 10: where the time went',
-    '',
-    'history, kept',
-    '',
-  ].join('\n');
+  ];
+  const after = ['## Issue 10: where the time went', '', 'history, kept', ''];
+  const old = [heading, '', 'old figures', '', '### a subsection of it', '', 'old too', ''];
 
   it('is replaced, subsections included, and the sections around it are kept', () => {
+    const document = [...before, ...old, ...after].join('\n');
+
     const updated = replaceSection(document, heading, `${heading}\n\nnew figures\n\n`);
 
-    expect(updated).toBe(
-      [
-        '# Benchmarks',
-        '',
-        '## The accounts commands consumer (issue 6)',
-        '',
-        'kept',
-        '',
-        heading,
-        '',
-        'new figures',
-        '',
-        '## Issue 10: where the time went',
-        '',
-        'history, kept',
-        '',
-      ].join('\n'),
-    );
+    expect(updated).toBe([...before, heading, '', 'new figures', '', ...after].join('\n'));
   });
 
   it('is added at the end of a report that has none yet', () => {
