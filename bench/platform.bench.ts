@@ -462,20 +462,60 @@ async function settle(key: string): Promise<void> {
  * are watched over HTTP until their balance shows. Four pollers share the watch, each
  * watched member asked at most every 5 ms, so the measurement adds a bounded load (a few
  * hundred small GETs a second) instead of one that grows with the latency it measures.
+ * Beside it, every event's mean wait in each stage, from the services' own histograms.
  */
-type Latency = { p50: number; p95: number; p99: number };
+type Latency = { p50: number; p95: number; p99: number; stages: StageWaits };
 
 /** Each percentile's median, min and max over the runs. */
 const latencies = (runs: Latency[]) => ({
   p50: summary(runs.map((r) => r.p50)),
   p95: summary(runs.map((r) => r.p95)),
   p99: summary(runs.map((r) => r.p99)),
+  ingestion: summary(runs.map((r) => r.stages.ingestion)),
+  accounts: summary(runs.map((r) => r.stages.accounts)),
 });
+
+/** Mean ms a message waited in each stage (`jifen_message_age_seconds`). */
+type StageWaits = { ingestion: number; accounts: number };
+
+/** The sum and count so far of one stage's `jifen_message_age_seconds`. */
+async function stageAges(url: string, topic: TopicName): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (suffix: 'sum' | 'count') =>
+    Number(
+      text
+        .split('\n')
+        .find(
+          (line) =>
+            line.startsWith(`jifen_message_age_seconds_${suffix}{`) &&
+            line.includes(`topic="${topicName(settings, topic)}"`),
+        )
+        ?.split(' ')[1] ?? 0,
+    );
+  return { sum: value('sum'), count: value('count') };
+}
+
+/** Reads both stages now; the returned function gives each one's mean wait since, in ms. */
+async function stageWaitsFrom(): Promise<() => Promise<StageWaits>> {
+  const read = () =>
+    Promise.all([
+      stageAges(urls.ingestion, Topics.inbound),
+      stageAges(urls.accounts, Topics.commands),
+    ]);
+  const before = await read();
+  return async () => {
+    const [ingestion, accounts] = (await read()).map(
+      ({ sum, count }, i) => ((sum - before[i].sum) / (count - before[i].count)) * 1000,
+    );
+    return { ingestion, accounts };
+  };
+}
 
 async function latency(perSecond: number, key: string): Promise<Latency> {
   const runId = `lat-${randomBytes(3).toString('hex')}`;
   const producer = kafka.producer();
   await producer.connect();
+  const stageWaits = await stageWaitsFrom();
   const samples: number[] = [];
   const watched: Array<{ memberId: string; sentAt: number; due: number }> = [];
   let publishing = true;
@@ -523,6 +563,8 @@ async function latency(perSecond: number, key: string): Promise<Latency> {
     p50: percentile(samples, 50),
     p95: percentile(samples, 95),
     p99: percentile(samples, 99),
+    // Every balance watched is readable by now; the last ones not watched are close behind.
+    stages: await stageWaits(),
   };
 }
 
@@ -628,6 +670,8 @@ async function main(): Promise<void> {
   try {
     const percentiles = (l: ReturnType<typeof latencies>, of: 'median' | 'min' | 'max') =>
       `${fmt(l.p50[of])} / ${fmt(l.p95[of])} / ${fmt(l.p99[of])}`;
+    const stages = (l: ReturnType<typeof latencies>, of: 'median' | 'min' | 'max') =>
+      `${fmt(l.ingestion[of])} / ${fmt(l.accounts[of])}`;
     say(
       `bench${quick ? ' --quick' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${runs} run(s) of each phase`,
     );
@@ -669,7 +713,7 @@ async function main(): Promise<void> {
       warmUp ??= hot.warmUp;
       hots.push(hot);
       say(
-        `  run ${r + 1}: p99 ${fmt(lows[r].p99)} ms at 200/s, ${fmt(highs[r].p99)} ms at 5,000/s; hot account ${fmt(hot.perSecond)}/s, p99 ${fmt(hot.p99)} ms`,
+        `  run ${r + 1}: p99 ${fmt(lows[r].p99)} ms at 200/s, ${fmt(highs[r].p99)} ms at 5,000/s (mean wait in ingestion / accounts ${fmt(highs[r].stages.ingestion)} / ${fmt(highs[r].stages.accounts)} ms); hot account ${fmt(hot.perSecond)}/s, p99 ${fmt(hot.p99)} ms`,
       );
     }
     const low = latencies(lows);
@@ -698,7 +742,9 @@ async function main(): Promise<void> {
       `| end to end as a share of the limit | ${share.toFixed(2)} | | |`,
       `| the same purchases until every service has caught up (relay, redemption, analytics), events/s | ${fmt(sCaughtUp.median)} | ${fmt(sCaughtUp.min)} | ${fmt(sCaughtUp.max)} |`,
       `| publish → balance readable at 200/s (${latencySeconds} s): p50 / p95 / p99 ms | ${percentiles(low, 'median')} | ${percentiles(low, 'min')} | ${percentiles(low, 'max')} |`,
+      `| … an event's mean wait in ingestion / in accounts (their \`jifen_message_age_seconds\`), ms | ${stages(low, 'median')} | ${stages(low, 'min')} | ${stages(low, 'max')} |`,
       `| publish → balance readable at 5,000/s (${latencySeconds} s): p50 / p95 / p99 ms | ${percentiles(high, 'median')} | ${percentiles(high, 'min')} | ${percentiles(high, 'max')} |`,
+      `| … an event's mean wait in ingestion / in accounts, ms | ${stages(high, 'median')} | ${stages(high, 'min')} | ${stages(high, 'max')} |`,
       `| hot account: confirmed redemptions/s, 50 clients, one member (${redemptionSeconds} s; the first run after ${redemptionWarmUpSeconds} s of warm-up) | ${fmt(hot.perSecond.median)} | ${fmt(hot.perSecond.min)} | ${fmt(hot.perSecond.max)} |`,
       `| … its p99, ms | ${fmt(hot.p99.median)} | ${fmt(hot.p99.min)} | ${fmt(hot.p99.max)} |`,
       `| … the warm-up itself (the redemption paths cold): confirmed/s; p99 ms | ${fmt(warmUp?.perSecond ?? NaN)}; ${fmt(warmUp?.p99 ?? NaN)} | | |`,

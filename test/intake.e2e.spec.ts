@@ -208,6 +208,16 @@ describe('inbound events applied once by accounts, or dead-lettered with a reaso
     expect(ingestion).toMatch(
       /jifen_intake_messages_total\{event_type="purchase.completed",outcome="forwarded",reason="",service="ingestion"\} \d+/,
     );
+    // Where publish-to-visible goes: each stage's wait, message by message.
+    const waited = (text: string, topic: string) =>
+      Number(
+        new RegExp(
+          `^jifen_message_age_seconds_count\\{service="\\w+",topic="[^"]*${topic.replace(/\./g, '\\.')}"\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1],
+      );
+    expect(waited(ingestion, 'loyalty.inbound.v1')).toBeGreaterThan(0);
+    expect(waited(text, 'loyalty.internal.commands.v1')).toBeGreaterThan(0);
   });
 
   it('replays a dead letter once its cause is fixed, and only once', async () => {

@@ -26,7 +26,12 @@ export interface BatchDone {
   size: number;
   /** Messages between the batch's end and the partition's high watermark. */
   lag: number;
+  /** From kafkajs handing the batch over to its offset's commit. */
   durationMs: number;
+  /** The batch's messages, whose timestamps say how long each waited in all. */
+  messages: readonly KafkaMessage[];
+  /** When the batch was done (epoch ms): applied, and its offset committed. */
+  doneAt: number;
 }
 
 export interface BatchConsumerOptions {
@@ -235,12 +240,15 @@ export class BatchConsumer {
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary();
     this.commitWhenQuiet();
+    const doneAt = Date.now();
     this.options.onBatchDone?.({
       topic,
       partition,
       size: messages.length,
       lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)),
-      durationMs: Date.now() - started,
+      durationMs: doneAt - started,
+      messages,
+      doneAt,
     });
   }
 
