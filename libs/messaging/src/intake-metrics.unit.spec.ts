@@ -5,6 +5,15 @@ import { IntakeMetrics } from './intake-metrics';
 describe('IntakeMetrics', () => {
   const doneAt = Date.parse('2026-11-29T12:00:00Z');
   const sentAt = (msAgo: number) => ({ timestamp: String(doneAt - msAgo) }) as KafkaMessage;
+  const batchOf = (topic: string, messages: KafkaMessage[]) => ({
+    topic,
+    partition: 0,
+    size: messages.length,
+    lag: 0,
+    durationMs: 5,
+    doneAt,
+    messages,
+  });
 
   async function ages(registry: Registry) {
     const histogram = registry.getSingleMetric('jifen_message_age_seconds') as Histogram;
@@ -20,15 +29,9 @@ describe('IntakeMetrics', () => {
 
   it("records each message's wait, from its timestamp to its batch being done", async () => {
     const registry = new Registry();
-    new IntakeMetrics(registry).batchDone({
-      topic: 'loyalty.internal.commands.v1',
-      partition: 3,
-      size: 3,
-      lag: 0,
-      durationMs: 30,
-      doneAt,
-      messages: [sentAt(40), sentAt(400), sentAt(2_000)],
-    });
+    new IntakeMetrics(registry).batchDone(
+      batchOf('loyalty.internal.commands.v1', [sentAt(40), sentAt(400), sentAt(2_000)]),
+    );
 
     const { count, sum, within } = await ages(registry);
     expect(count).toBe(3);
@@ -38,16 +41,8 @@ describe('IntakeMetrics', () => {
 
   it("counts a timestamp ahead of this service's clock as no wait, not a negative one", async () => {
     const registry = new Registry();
-    new IntakeMetrics(registry).batchDone({
-      topic: 'loyalty.inbound.v1',
-      partition: 0,
-      size: 1,
-      lag: 0,
-      durationMs: 5,
-      doneAt,
-      // An upstream producer whose clock runs 3 s ahead.
-      messages: [sentAt(-3_000)],
-    });
+    // An upstream producer whose clock runs 3 s ahead.
+    new IntakeMetrics(registry).batchDone(batchOf('loyalty.inbound.v1', [sentAt(-3_000)]));
 
     const { count, sum, within } = await ages(registry);
     expect([count, sum, within(0.005)]).toEqual([1, 0, 1]);
