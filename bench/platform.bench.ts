@@ -399,11 +399,20 @@ async function outboxWaiting(): Promise<boolean> {
   }
 }
 
+/**
+ * The value of the first series `name` in a Prometheus text page whose labels include `label`
+ * (e.g. `topic="…"`); undefined when there is none.
+ */
+function seriesValue(text: string, name: string, label = ''): number | undefined {
+  const line = text
+    .split('\n')
+    .find((l) => new RegExp(`^${name}(?:\\{[^}]*\\})? `).test(l) && l.includes(label));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** One value from a service's /metrics (Prometheus text), NaN when it is missing. */
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : NaN;
+  return seriesValue(await (await fetch(`${url}/metrics`)).text(), name) ?? NaN;
 }
 
 /** Each service's CPU seconds so far (`process_cpu_seconds_total`). */
@@ -478,21 +487,14 @@ const latencies = (runs: Latency[]) => ({
 /** Mean ms a message waited in each stage (`jifen_message_age_seconds`). */
 type StageWaits = { ingestion: number; accounts: number };
 
-/** The sum and count so far of one stage's `jifen_message_age_seconds`. */
+/** The sum and count so far of one stage's `jifen_message_age_seconds` (0 before any message). */
 async function stageAges(url: string, topic: TopicName): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (suffix: 'sum' | 'count') =>
-    Number(
-      text
-        .split('\n')
-        .find(
-          (line) =>
-            line.startsWith(`jifen_message_age_seconds_${suffix}{`) &&
-            line.includes(`topic="${topicName(settings, topic)}"`),
-        )
-        ?.split(' ')[1] ?? 0,
-    );
-  return { sum: value('sum'), count: value('count') };
+  const label = `topic="${topicName(settings, topic)}"`;
+  return {
+    sum: seriesValue(text, 'jifen_message_age_seconds_sum', label) ?? 0,
+    count: seriesValue(text, 'jifen_message_age_seconds_count', label) ?? 0,
+  };
 }
 
 /** Reads both stages now; the returned function gives each one's mean wait since, in ms. */

@@ -26,7 +26,7 @@ import {
   MemberStreams,
   memberStreamId,
 } from '../apps/accounts/src/members/member-streams';
-import { fmt, median } from './report';
+import { fmt, median, summary } from './report';
 
 // The two "Scale" figures, each beside its same-run baseline, in a schema of their own.
 //
@@ -460,8 +460,11 @@ async function child({ schema, count }: { schema: string; count: number }): Prom
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const mib = (bytes: number) => String(Math.round(bytes / 2 ** 20));
-const spread = (xs: number[]) =>
-  `${median(xs).toFixed(2)} / ${Math.min(...xs).toFixed(2)} / ${Math.max(...xs).toFixed(2)}`;
+/** Median / min / max to two places. */
+const spread = (xs: number[]) => {
+  const { median, min, max } = summary(xs);
+  return [median, min, max].map((x) => x.toFixed(2)).join(' / ');
+};
 
 const childSpec = process.env.BENCH_SCALE_CHILD;
 (childSpec ? child(JSON.parse(childSpec)) : main()).then(
