@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import { Topics } from '@jifen/contracts';
-import { createServiceApp, serviceConfigFromEnv, ServiceName } from '@jifen/platform';
+import { createServiceApp, quoteIdent, serviceConfigFromEnv, ServiceName } from '@jifen/platform';
 import {
   cloudEvent,
   createTestContext,
@@ -109,8 +110,8 @@ describe('points alliance settlement', () => {
       cloudEvent('member.signed_up', { memberId }),
     ]);
     await eventually(async () => expect(await balance()).toBe(50));
-    // Redemption learns of enrolments from accounts' events, a moment later: a partner
-    // converting for a member it has not heard of yet is refused (unknown_member).
+    // Redemption learns of enrolments from accounts' events a moment later; the catalogue's
+    // filter waits for that (the conversions that come before it are accounts' to decide).
     await call('redemption', 'POST', '/admin/catalogue', keys.admin, {
       itemId: 'fifty',
       name: 'fifty',
@@ -153,6 +154,50 @@ describe('points alliance settlement', () => {
       ['partner_debit', -500],
       ['partner_credit', 1_000],
     ]);
+  });
+
+  it('converts for a member who enrolled a moment ago, before redemption heard of them', async () => {
+    const newcomer = randomMemberId('newcomer');
+    await publishCloudEvents(ctx.producer, ctx.topic(Topics.inbound), [
+      cloudEvent('member.signed_up', { memberId: newcomer }),
+    ]);
+    const newcomerBalance = async () =>
+      (await get('accounts', `/members/${newcomer}`)).body.balance;
+    await eventually(async () => expect(await newcomerBalance()).toBe(50));
+    // Redemption's copy of the members trails accounts' events: here it has not caught up yet.
+    const db = new Client({ connectionString: ctx.databaseUrl });
+    await db.connect();
+    try {
+      const balances = `${quoteIdent(`${ctx.schemaPrefix}redemption`)}.member_balances`;
+      await eventually(async () => {
+        const { rowCount } = await db.query(`DELETE FROM ${balances} WHERE member_id = $1`, [
+          newcomer,
+        ]);
+        expect(rowCount).toBe(1);
+      });
+    } finally {
+      await db.end();
+    }
+
+    // Both are accounts' to decide: a debit beyond the balance is refused, a credit settles.
+    // (On the day before the other tests' day, whose statement they sum.)
+    const occurredAt = '2026-11-19T10:00:00+08:00';
+    const debit = message({
+      memberId: newcomer,
+      type: 'debit',
+      points: 600,
+      partnerUnits: 48,
+      occurredAt,
+    });
+    await send(debit);
+    expect(await ackFor(debit.messageId)).toMatchObject({
+      status: 'rejected',
+      reason: 'insufficient_points',
+    });
+    const credit = message({ memberId: newcomer, points: 500, partnerUnits: 40, occurredAt });
+    await send(credit);
+    expect(await ackFor(credit.messageId)).toMatchObject({ status: 'accepted', points: 500 });
+    await eventually(async () => expect(await newcomerBalance()).toBe(550));
   });
 
   it('rejects each faulty message with its reason and changes nothing', async () => {
