@@ -310,6 +310,16 @@ describe('accounts: the ledger served over HTTP, applied once', () => {
       // Promotional lots: A's and C's sign-ups; B's sign-up, profile, first review and pack.
       counts: { pointsExpired: 250, lotsExpired: 6, membersWithExpiry: 3 },
     });
+    // Asked again as of the same instant: the first run's answer, and no command sent again
+    // (each request sent one per member before, so polling a long run flooded the platform).
+    const outboxRows = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema()}.outbox`)).rows[0]
+        .n;
+    const sentBefore = await outboxRows();
+    const again = await job('expiry', at(31 * 24));
+    expect(again.body).toEqual(expiry.body);
+    expect(await outboxRows()).toBe(sentBefore);
+
     const review = await job('tier-review', '2026-04-01T00:00:00Z');
     expect(review.body).toMatchObject({
       status: 'completed',

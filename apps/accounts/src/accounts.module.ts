@@ -14,6 +14,7 @@ import { MembersController } from './members/members.controller';
 import { Intake1764201600100 } from './migrations/1764201600100-intake';
 import { AccountsApi1767225600200 } from './migrations/1767225600200-accounts-api';
 import { IntakeCountersPerShard1767225600300 } from './migrations/1767225600300-intake-counters-per-shard';
+import { JobRuns1767225600400 } from './migrations/1767225600400-job-runs';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsScheduler } from './jobs/jobs.scheduler';
 import { JobsService } from './jobs/jobs.service';
@@ -29,6 +30,7 @@ export const accountsMigrations = [
   ...eventStoreMigrations,
   AccountsApi1767225600200,
   IntakeCountersPerShard1767225600300,
+  JobRuns1767225600400,
 ];
 
 /** The commands consumer and what it needs (the benchmark runs these alone). */

@@ -84,8 +84,8 @@ export class JobsScheduler implements OnApplicationBootstrap, OnApplicationShutd
       );
       if (taken.rowCount === 0) return undefined;
       // The review right after the expiry run: same members, same order on each partition.
-      const ids = await this.jobs.enqueue(db, 'expiry', asOf);
-      await this.jobs.enqueue(db, 'tier-review', asOf);
+      const ids = await this.jobs.start(db, 'expiry', asOf);
+      await this.jobs.start(db, 'tier-review', asOf);
       await db.query('UPDATE scheduled_job_runs SET members = $2 WHERE due_at = $1', [
         asOf,
         ids.length,

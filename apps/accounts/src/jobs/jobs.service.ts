@@ -38,7 +38,7 @@ export interface TierReviewCounts {
   renewed: number;
 }
 
-/** Rerunning a job with the same asOf sends the same command ids: each member's once. */
+/** A run's command to one member: at most once per member, whoever sent it (accounts de-duplicates). */
 export const jobCommandId = (job: JobName, asOf: string, memberId: string) =>
   `job/${job}/${asOf}/${memberId}`;
 
@@ -57,8 +57,25 @@ export class JobsService {
     private readonly outcomes: CommandOutcomes,
   ) {}
 
-  /** Writes the commands of a run in the caller's transaction; returns their ids. */
-  async enqueue(db: Queryable, job: JobName, asOf: string): Promise<string[]> {
+  /**
+   * Starts the run of `job` as of `asOf` in the caller's transaction: the first time, one
+   * command per enrolled member, recorded with the run; again, nothing (the members of the
+   * first time, whose outcomes answer it). Returns the run's command ids. Concurrent starts
+   * of one run queue on its row, so its commands are sent once.
+   */
+  async start(db: Queryable, job: JobName, asOf: string): Promise<string[]> {
+    const claimed = await db.query(
+      `INSERT INTO job_runs (job, as_of, member_ids) VALUES ($1, $2, '{}')
+       ON CONFLICT (job, as_of) DO NOTHING`,
+      [job, asOf],
+    );
+    if (claimed.rowCount === 0) {
+      const { rows } = await db.query<{ member_ids: string[] }>(
+        'SELECT member_ids FROM job_runs WHERE job = $1 AND as_of = $2',
+        [job, asOf],
+      );
+      return rows[0].member_ids.map((memberId) => jobCommandId(job, asOf, memberId));
+    }
     const members = await enrolledMembers(db);
     const ids: string[] = [];
     for (let i = 0; i < members.length; i += chunk) {
@@ -83,12 +100,17 @@ export class JobsService {
       });
       await this.store.enqueue(db, entries);
     }
+    await db.query('UPDATE job_runs SET member_ids = $3 WHERE job = $1 AND as_of = $2', [
+      job,
+      asOf,
+      members,
+    ]);
     return ids;
   }
 
-  /** Sends a run and waits up to `waitMs` for its outcomes, then counts what they did. */
+  /** Starts a run (or finds it started) and waits up to `waitMs` for its outcomes, then counts what they did. */
   async run(job: JobName, asOf: string, waitMs: number): Promise<JobAnswer> {
-    const ids = await withTransaction(this.pool, (db) => this.enqueue(db, job, asOf));
+    const ids = await withTransaction(this.pool, (db) => this.start(db, job, asOf));
     const deadline = Date.now() + waitMs;
     while ((await this.outcomes.count(this.pool, ids)) < ids.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
