@@ -62,6 +62,15 @@ import { toLedgerCommand } from './to-ledger-command';
 /** Snapshots are a cache: one is written when a stream has grown this much past the last. */
 const snapshotEvery = 100;
 
+/** Commands of other services whose refusal answers a member or a partner: not logged. */
+const answeredByRefusal = new Set<LedgerCommand['type']>([
+  'TransferPoints',
+  'RedeemPoints',
+  'ReservePoints',
+  'CreditPartnerPoints',
+  'DebitPartnerPoints',
+]);
+
 interface Applied {
   members: Map<string, LoadedMember>;
   tallies: Map<number, Tally>;
@@ -198,9 +207,10 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
       } catch (error) {
         if (!(error instanceof LedgerRefusal)) throw error;
         if (message.kind !== 'inbound') {
-          // A transfer's refusal is the member's answer; any other command of ours that the
-          // ledger refuses is a bug to look at, not input to retry.
-          if (command.type !== 'TransferPoints') {
+          // A transfer's, a redemption's or a partner conversion's refusal is the answer to
+          // the member or the partner (insufficient points, a member not enrolled); any other
+          // command of ours that the ledger refuses is a bug to look at, not input to retry.
+          if (!answeredByRefusal.has(command.type)) {
             this.logger.error(
               `command ${message.commandId} refused: ${error.reason}: ${error.message}`,
             );
