@@ -310,16 +310,6 @@ describe('accounts: the ledger served over HTTP, applied once', () => {
       // Promotional lots: A's and C's sign-ups; B's sign-up, profile, first review and pack.
       counts: { pointsExpired: 250, lotsExpired: 6, membersWithExpiry: 3 },
     });
-    // Asked again as of the same instant: the first run's answer, and no command sent again
-    // (each request sent one per member before, so polling a long run flooded the platform).
-    const outboxRows = async () =>
-      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema()}.outbox`)).rows[0]
-        .n;
-    const sentBefore = await outboxRows();
-    const again = await job('expiry', at(31 * 24));
-    expect(again.body).toEqual(expiry.body);
-    expect(await outboxRows()).toBe(sentBefore);
-
     const review = await job('tier-review', '2026-04-01T00:00:00Z');
     expect(review.body).toMatchObject({
       status: 'completed',
@@ -492,6 +482,37 @@ describe('accounts: the ledger served over HTTP, applied once', () => {
       expect(rows[0].n).toBe(8);
     });
     expect(commanded).toBeGreaterThanOrEqual(4);
+  });
+
+  it('asked again as of the same instant, a run commands only the members enrolled since', async () => {
+    // The expiry commands sent so far (through the outbox, as every command of accounts').
+    const expiryCommandsSent = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${schema()}.outbox WHERE type = 'RunExpiry'`,
+        )
+      ).rows[0].n;
+    const asOf = '2026-07-01T00:00:00.000Z';
+    const first = await job('expiry', asOf);
+    const { members, applied } = first.body as { members: number; applied: number };
+    expect(first.body).toMatchObject({ status: 'completed' });
+    // The first run's answer, and no command sent again (each post sent one per member
+    // before, so a client polling a long run multiplied its work).
+    const sent = await expiryCommandsSent();
+    expect((await job('expiry', asOf)).body).toEqual(first.body);
+    expect(await expiryCommandsSent()).toBe(sent);
+
+    const late = randomMemberId('late');
+    await publish(cloudEvent('member.signed_up', { memberId: late }, { time: at(0) }));
+    await eventually(async () => expect((await get(`/members/${late}`)).status).toBe(200));
+    const sentBeforeAgain = await expiryCommandsSent();
+    const again = await job('expiry', asOf);
+    expect(again.body).toMatchObject({
+      status: 'completed',
+      members: members + 1,
+      applied: applied + 1,
+    });
+    expect(await expiryCommandsSent()).toBe(sentBeforeAgain + 1);
   });
 
   /** What a member app and the store show: views, ledgers, stream lengths, outcomes. */

@@ -16,7 +16,7 @@ export const jobWaitMs = 5_000;
 /**
  * On-demand runs of the expiry run and the tier review. 200 with counts once every member's
  * command has an outcome; 202 with the counts so far otherwise (posting the same asOf again
- * sends nothing new and answers the counts then known).
+ * commands only members enrolled since, and answers the counts then known).
  */
 @Controller('admin/jobs')
 @Roles('admin')

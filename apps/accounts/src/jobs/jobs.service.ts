@@ -58,54 +58,52 @@ export class JobsService {
   ) {}
 
   /**
-   * Starts the run of `job` as of `asOf` in the caller's transaction: the first time, one
-   * command per enrolled member, recorded with the run; again, nothing (the members of the
-   * first time, whose outcomes answer it). Returns the run's command ids. Concurrent starts
-   * of one run queue on its row, so its commands are sent once.
+   * Starts the run of `job` as of `asOf` in the caller's transaction, or adds to it: one
+   * command per enrolled member not yet commanded by this run, recorded with the run (the
+   * first time, every member; again, only members enrolled since). Returns the run's command
+   * ids, every member's. Starts of one run queue on its row, so no command is sent twice.
    */
   async start(db: Queryable, job: JobName, asOf: string): Promise<string[]> {
-    const claimed = await db.query(
+    await db.query(
       `INSERT INTO job_runs (job, as_of, member_ids) VALUES ($1, $2, '{}')
        ON CONFLICT (job, as_of) DO NOTHING`,
       [job, asOf],
     );
-    if (claimed.rowCount === 0) {
-      const { rows } = await db.query<{ member_ids: string[] }>(
-        'SELECT member_ids FROM job_runs WHERE job = $1 AND as_of = $2',
-        [job, asOf],
-      );
-      return rows[0].member_ids.map((memberId) => jobCommandId(job, asOf, memberId));
-    }
-    const members = await enrolledMembers(db);
-    const ids: string[] = [];
+    const { rows } = await db.query<{ member_ids: string[] }>(
+      'SELECT member_ids FROM job_runs WHERE job = $1 AND as_of = $2 FOR UPDATE',
+      [job, asOf],
+    );
+    const commanded = new Set(rows[0].member_ids);
+    const members = (await enrolledMembers(db)).filter((memberId) => !commanded.has(memberId));
     for (let i = 0; i < members.length; i += chunk) {
-      const entries: OutboxEntry[] = members.slice(i, i + chunk).map((memberId) => {
-        const commandId = jobCommandId(job, asOf, memberId);
-        ids.push(commandId);
-        const message: LedgerCommandMessage = {
-          kind: 'ledger',
-          commandId,
-          memberId,
-          command:
-            job === 'expiry'
-              ? { type: 'RunExpiry', memberId, asOf, sourceEventId: `job/expiry/${asOf}` }
-              : { type: 'ReviewTier', memberId, asOf, sourceEventId: `job/tier-review/${asOf}` },
-        };
-        return {
-          topic: Topics.commands,
-          key: memberId,
-          type: message.command.type,
-          payload: message,
-        };
-      });
-      await this.store.enqueue(db, entries);
+      await this.store.enqueue(
+        db,
+        members.slice(i, i + chunk).map((memberId): OutboxEntry => {
+          const message: LedgerCommandMessage = {
+            kind: 'ledger',
+            commandId: jobCommandId(job, asOf, memberId),
+            memberId,
+            command:
+              job === 'expiry'
+                ? { type: 'RunExpiry', memberId, asOf, sourceEventId: `job/expiry/${asOf}` }
+                : { type: 'ReviewTier', memberId, asOf, sourceEventId: `job/tier-review/${asOf}` },
+          };
+          return {
+            topic: Topics.commands,
+            key: memberId,
+            type: message.command.type,
+            payload: message,
+          };
+        }),
+      );
     }
-    await db.query('UPDATE job_runs SET member_ids = $3 WHERE job = $1 AND as_of = $2', [
-      job,
-      asOf,
-      members,
-    ]);
-    return ids;
+    if (members.length > 0) {
+      await db.query(
+        'UPDATE job_runs SET member_ids = member_ids || $3::text[] WHERE job = $1 AND as_of = $2',
+        [job, asOf, members],
+      );
+    }
+    return [...commanded, ...members].map((memberId) => jobCommandId(job, asOf, memberId));
   }
 
   /** Starts a run (or finds it started) and waits up to `waitMs` for its outcomes, then counts what they did. */
