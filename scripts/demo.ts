@@ -2,15 +2,24 @@
 // (`npm start`), publishes the retail-chain scenario of CONTRACT.md section 6 — a simulated
 // year of sign-ups, purchases, refunds, engagement, redemptions and partner credits, with the
 // expiry run and tier review at each month end — then prints the run's own monthly figures and
-// the alerts. The same seed gives the same table; each run uses fresh member ids and sources.
+// the alerts. The same seed gives the same table, on a fresh platform or a used one: each run
+// uses fresh member ids and sources and its own copies of the stocked catalogue items, and each
+// month's steps wait for the last (the partner's credits for their acknowledgements).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { Topics } from '@jifen/contracts';
 import { localMonth } from '@jifen/ledger';
-import { createKafka, kafkaSettingsFromEnv, topicName } from '@jifen/messaging';
+import {
+  createKafka,
+  groupId,
+  KafkaSettings,
+  kafkaSettingsFromEnv,
+  topicName,
+} from '@jifen/messaging';
 import { sign } from '../apps/redemption/src/alliance/signature';
+import { retailChainCatalogue } from '../apps/redemption/src/catalogue/retail-chain-catalogue';
 import { Month, scenario } from './demo/scenario';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -78,6 +87,8 @@ async function inParallel<T>(
   );
 }
 
+/** Seconds from `from` to `to` (now), one decimal. */
+const seconds = (from: number, to = Date.now()) => ((to - from) / 1000).toFixed(1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const progress = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -93,6 +104,10 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   const runId = `demo-${randomBytes(3).toString('hex')}`;
 
+  // The scenario first: building it holds the event loop for seconds, longer than the
+  // services keep an idle connection open, and a request sent on a connection the service
+  // closed meanwhile fails ("fetch failed", seen once on a used platform).
+  const months = scenario({ seed, members, year: 2025, runId });
   for (const [name, base] of Object.entries(services)) {
     const health = await fetch(`${base}/health`).catch(() => undefined);
     if (health?.status !== 200)
@@ -100,15 +115,16 @@ async function main(): Promise<void> {
         `${name} is not healthy at ${base}/health: start the platform with npm start first`,
       );
   }
-  const months = scenario({ seed, members, year: 2025, runId });
   const total = months.reduce((n, m) => n + m.events.length, 0);
   progress(
     `demo ${runId}: ${members.toLocaleString('en')} members, ${total.toLocaleString('en')} events over 12 simulated months of 2025 (seed ${seed})`,
   );
 
+  const items = await stockedCopies(months, runId);
   const settings = kafkaSettingsFromEnv('jifen-demo');
   const producer = createKafka(settings).producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  const acks = await followAcks(settings, runId);
   const ingestionStats = async () =>
     (await call(services.ingestion, 'GET', '/stats', keys.admin)).body;
   const accountsStats = async () =>
@@ -130,6 +146,9 @@ async function main(): Promise<void> {
         });
       }
       published += month.events.length;
+      await caughtUp(startedIngestion + published, startedAccounts, ingestionStats, accountsStats);
+      // The partner's credits once the month's sign-ups are applied, and answered before the
+      // month's redemptions, whose balances they add to: the same order on every run.
       await producer.send({
         topic: topicName(settings, Topics.allianceInbound),
         messages: month.partnerCredits.map((c) => {
@@ -153,7 +172,8 @@ async function main(): Promise<void> {
           };
         }),
       });
-      await caughtUp(startedIngestion + published, startedAccounts, ingestionStats, accountsStats);
+      const credited = await acks.answered(month.partnerCredits.map((c) => c.messageId));
+      const applied = Date.now();
 
       await inParallel(month.redemptions, 24, async (r) => {
         redemptionMonth.set(r.redemptionId, month.month);
@@ -168,13 +188,13 @@ async function main(): Promise<void> {
               ? {
                   redemptionId: r.redemptionId,
                   memberId: r.memberId,
-                  itemId: r.itemId,
+                  itemId: items.get(r.itemId) ?? r.itemId,
                   mode: 'points',
                 }
               : {
                   redemptionId: r.redemptionId,
                   memberId: r.memberId,
-                  itemId: r.itemId,
+                  itemId: items.get(r.itemId) ?? r.itemId,
                   mode: 'points_plus_cash',
                   points: r.points,
                 };
@@ -205,6 +225,7 @@ async function main(): Promise<void> {
           );
         }
       });
+      const redeemed = Date.now();
       for (const job of ['expiry', 'tier-review']) {
         for (;;) {
           const { body } = await call(services.accounts, 'POST', `/admin/jobs/${job}`, keys.admin, {
@@ -216,11 +237,13 @@ async function main(): Promise<void> {
       }
       progress(
         `  ${month.label}: ${month.events.length.toLocaleString('en')} events, ${month.redemptions.length} redemptions, ` +
-          `${month.partnerCredits.length} partner credits, month-end jobs done (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+          `${month.partnerCredits.length} partner credits (${credited} accepted), month-end jobs done (${seconds(started)} s: ` +
+          `applied ${seconds(started, applied)}, redeemed ${seconds(applied, redeemed)}, month end ${seconds(redeemed)})`,
       );
     }
   } finally {
     await producer.disconnect();
+    await acks.stop();
   }
 
   for (;;) {
@@ -229,6 +252,75 @@ async function main(): Promise<void> {
     await sleep(500);
   }
   await report(months, redemptionMonth);
+}
+
+/**
+ * The run's own copies of the stocked catalogue items its redemptions ask for, each with the
+ * shipped stock (`<runId>-<itemId>`), by shipped item id. A stocked item's stock is shared by
+ * every run on a platform: a second run found the kettles sold out and printed other figures.
+ */
+async function stockedCopies(months: Month[], runId: string): Promise<Map<string, string>> {
+  const asked = new Set(
+    months.flatMap((m) => m.redemptions.flatMap((r) => ('itemId' in r ? [r.itemId] : []))),
+  );
+  const copies = new Map<string, string>();
+  for (const item of retailChainCatalogue) {
+    if (item.stock === null || !asked.has(item.itemId)) continue;
+    const itemId = `${runId}-${item.itemId}`;
+    const { status, body } = await call(
+      services.redemption,
+      'POST',
+      '/admin/catalogue',
+      keys.admin,
+      {
+        ...item,
+        itemId,
+        name: `${item.name} (${runId})`,
+      },
+    );
+    if (status >= 300)
+      throw new Error(
+        `could not add the catalogue item ${itemId}: ${status} ${JSON.stringify(body)}`,
+      );
+    copies.set(item.itemId, itemId);
+  }
+  return copies;
+}
+
+/**
+ * The partner's side of the alliance: each message gets a signed acknowledgement on the
+ * outbound topic once accounts applied or refused it (CONTRACT.md section 5). `answered`
+ * waits for the acks of the given messages and says how many were accepted.
+ */
+async function followAcks(settings: KafkaSettings, runId: string) {
+  const group = groupId(settings, `jifen-demo-${runId}`);
+  const kafka = createKafka(settings);
+  const consumer = kafka.consumer({ groupId: group });
+  const statuses = new Map<string, string>();
+  await consumer.connect();
+  await consumer.subscribe({
+    topic: topicName(settings, Topics.allianceOutbound),
+    fromBeginning: true,
+  });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const ack = JSON.parse(message.value?.toString('utf8') ?? '{}') as Json;
+      if (ack.type === 'ack') statuses.set(ack.inReplyTo as string, ack.status as string);
+    },
+  });
+  return {
+    async answered(messageIds: string[]): Promise<number> {
+      while (!messageIds.every((id) => statuses.has(id))) await sleep(100);
+      return messageIds.filter((id) => statuses.get(id) === 'accepted').length;
+    },
+    async stop(): Promise<void> {
+      await consumer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([group]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }
 
 async function caughtUp(
