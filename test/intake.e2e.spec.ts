@@ -204,6 +204,13 @@ describe('inbound events applied once by accounts, or dead-lettered with a reaso
     expect(text).toMatch(
       /jifen_consumer_lag_messages\{topic="[^"]+loyalty.internal.commands.v1",partition="\d+",service="accounts"\} \d+/,
     );
+    // Accounts' cache of member states, and the events they stand for (two bounds).
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name}\\{service="accounts"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(gauge('jifen_member_cache_members')).toBeGreaterThan(0);
+    expect(gauge('jifen_member_cache_events')).toBeGreaterThanOrEqual(
+      gauge('jifen_member_cache_members'),
+    );
     const ingestion = await (await fetch(`${urls.ingestion}/metrics`)).text();
     expect(ingestion).toMatch(
       /jifen_intake_messages_total\{event_type="purchase.completed",outcome="forwarded",reason="",service="ingestion"\} \d+/,

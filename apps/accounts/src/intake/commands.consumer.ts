@@ -46,7 +46,7 @@ import {
   unappliedBatches,
 } from '@jifen/messaging';
 import { METRICS_REGISTRY, SERVICE_CONFIG, ServiceConfig } from '@jifen/platform';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import {
   LoadedMember,
   MemberSnapshotVersion,
@@ -110,8 +110,26 @@ export class CommandsConsumer implements OnApplicationBootstrap, OnApplicationSh
     private readonly programs: ProgramVersions,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
-    this.members = new MemberStreams(store);
+    const members = new MemberStreams(store);
+    this.members = members;
     this.metrics = new IntakeMetrics(registry);
+    // The cache's two bounds at work (MemberStreams): what it holds when scraped.
+    new Gauge({
+      name: 'jifen_member_cache_members',
+      help: "Member states in accounts' cache (at most 50,000)",
+      registers: [registry],
+      collect() {
+        this.set(members.held.members);
+      },
+    });
+    new Gauge({
+      name: 'jifen_member_cache_events',
+      help: 'The events the cached member states stand for (at most 2,000,000)',
+      registers: [registry],
+      collect() {
+        this.set(members.held.events);
+      },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -73,6 +73,11 @@ export class MemberStreams {
     }
   }
 
+  /** The members cached now, and the events their states stand for (accounts' /metrics). */
+  get held(): { members: number; events: number } {
+    return { members: this.cache.size, events: this.events };
+  }
+
   forget(memberIds?: Iterable<string>): void {
     if (!memberIds) {
       this.cache.clear();
