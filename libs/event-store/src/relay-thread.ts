@@ -21,7 +21,7 @@ async function main(data: RelayThreadData): Promise<void> {
     connectionString: data.databaseUrl,
     // The relay holds one connection for its lock and LISTEN and reads on it; a second one
     // is for what it asks besides. Otherwise as every connection of the service.
-    ...servicePoolSettings(data.schema, 2),
+    ...servicePoolSettings(data.schema, 2, 'relay'),
   } as ConstructorParameters<typeof Pool>[0]);
   pool.on('error', () => undefined);
   const producer = createRelayProducer(data.kafka);

@@ -46,4 +46,11 @@ describe('a service data source whose new connection is terminated at once', () 
     }
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
+
+  it('names its connections after the service, as pg_stat_activity shows them', async () => {
+    const rows: unknown[] = await dataSource.query(
+      'SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()',
+    );
+    expect(rows).toEqual([{ application_name: `jifen ${ctx.schemaPrefix}terminated` }]);
+  });
 });

@@ -57,9 +57,12 @@ export async function openServiceDataSource(
  * The node-postgres pool settings every connection of a service uses: its TypeORM data source
  * and the outbox relay's thread. `max` connections on `schema`.
  */
-export function servicePoolSettings(schema: string, max: number) {
+export function servicePoolSettings(schema: string, max: number, role?: string) {
   return {
     max,
+    // Who holds a connection, in pg_stat_activity and in the server's log: `jifen accounts`,
+    // `jifen accounts relay`.
+    application_name: ['jifen', schema, role].filter(Boolean).join(' '),
     // Statements issued without awaiting the one before go out at once and are answered in
     // order (pg's pipeline mode): a transaction's independent reads, and its writes, cost
     // one round trip each instead of one per statement.
