@@ -8,9 +8,14 @@ import { ReadModels } from './figures/read-models';
 import { AnalyticsController } from './http/analytics.controller';
 import { ReadModels1767398400000 } from './migrations/1767398400000-read-models';
 import { AppliedPositions1767484800000 } from './migrations/1767484800000-applied-positions';
+import { RoomForUpdates1767571200000 } from './migrations/1767571200000-room-for-updates';
 import { ProjectionsConsumer } from './projection/projections.consumer';
 
-export const analyticsMigrations = [ReadModels1767398400000, AppliedPositions1767484800000];
+export const analyticsMigrations = [
+  ReadModels1767398400000,
+  AppliedPositions1767484800000,
+  RoomForUpdates1767571200000,
+];
 
 @Module({})
 export class AnalyticsModule {

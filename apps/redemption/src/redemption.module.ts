@@ -10,6 +10,7 @@ import { CatalogueService } from './catalogue/catalogue.service';
 import { Redemption1764201600300 } from './migrations/1764201600300-redemption';
 import { Alliance1764201600301 } from './migrations/1764201600301-alliance';
 import { AllianceStatementsSent1764201600302 } from './migrations/1764201600302-alliance-statements-sent';
+import { RoomForUpdates1767571200000 } from './migrations/1767571200000-room-for-updates';
 import { AccountsEventsConsumer } from './redemptions/accounts-events.consumer';
 import { OutcomeNotices } from './redemptions/outcome-notices';
 import { PaymentTimeouts } from './redemptions/payment-timeouts';
@@ -22,6 +23,7 @@ export const redemptionMigrations = [
   Alliance1764201600301,
   AllianceStatementsSent1764201600302,
   ...eventStoreMigrations,
+  RoomForUpdates1767571200000,
 ];
 
 @Module({})
