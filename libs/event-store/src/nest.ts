@@ -141,12 +141,20 @@ const relayPollIntervalMs = 200;
 // behind an accounts consumer writing over 10,000 outbox rows/s.
 const relayBatchSize = 2_000;
 /**
- * The relay thread's heap: a batch of 2,000 rows, mapped and encoded, is a few MiB. Without a
- * limit its V8 heap grew like the service's own (accounts' resident memory 750 MiB after a
- * run in-loop, 1,107 MiB with an unlimited thread); a thread that exceeds it ends and is
- * started again.
+ * The relay thread's heap: a batch of 2,000 rows, mapped and encoded, is a few MiB, and the
+ * thread keeps about 38 MiB alive in all (its modules, pool and producer). Without a limit its
+ * V8 heap grew like the service's own (accounts' resident memory 750 MiB after a run in-loop,
+ * 1,107 MiB with an unlimited thread); a thread that exceeds the limit ends and is started
+ * again.
+ *
+ * The old generation's limit also sets how far V8 lets it grow past what is alive before the
+ * next full collection: at most 1.3 times below 256 MiB, about 1.6 times at 1,024 MiB (V8's
+ * heap controller). At 96 MiB the thread ran a full collection every 130-200 ms under load
+ * (38 MiB alive, 8-10 MiB promoted a batch): 114 of them while accounts applied 120,000
+ * purchases, against 41 at 1,024 MiB, where the heap stayed near 60 MiB. That took the machine
+ * from 600-644 to 532-553 µs of CPU a purchase (BENCHMARKS.md, eighteenth session).
  */
-const relayThreadHeap = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
+const relayThreadHeap = { maxOldGenerationSizeMb: 1_024, maxYoungGenerationSizeMb: 16 };
 /** The relay thread's nice value above the service's (Linux). */
 const relayThreadNiceness = 10;
 
