@@ -151,8 +151,9 @@ const relayBatchSize = 2_000;
  * next full collection: at most 1.3 times below 256 MiB, about 1.6 times at 1,024 MiB (V8's
  * heap controller). At 96 MiB the thread ran a full collection every 130-200 ms under load
  * (38 MiB alive, 8-10 MiB promoted a batch): 114 of them while accounts applied 120,000
- * purchases, against 41 at 1,024 MiB, where the heap stayed near 60 MiB. That took the machine
- * from 600-644 to 532-553 µs of CPU a purchase (BENCHMARKS.md, eighteenth session).
+ * purchases, against 41 at 1,024 MiB, where the heap stayed near 60 MiB. Accounts' collector
+ * threads then took 55-69 µs of CPU a purchase against 89-103 (BENCHMARKS.md, eighteenth
+ * session).
  */
 const relayThreadHeap = { maxOldGenerationSizeMb: 1_024, maxYoungGenerationSizeMb: 16 };
 /** The relay thread's nice value above the service's (Linux). */
