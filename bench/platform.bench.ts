@@ -15,6 +15,7 @@ import { TopicName, Topics } from '@jifen/contracts';
 import { groupId, kafkaSettingsFromEnv, topicName } from '@jifen/messaging';
 import { ensureDatabase, serviceConfigFromEnv } from '@jifen/platform';
 import { relayBacklog } from '@jifen/event-store';
+import { CpuMeter, CpuShares, describeShares, medianShares, perEvent } from './cpu';
 import type { ScaleResult } from './scale.bench';
 import { benchLine, fmt, percentile, replaceSection, summary } from './report';
 
@@ -316,11 +317,18 @@ async function accountsDecided(key: string): Promise<number> {
  * (balances visible), and until every service has caught up (the relay has published their
  * events, redemption and analytics have committed them): the rate the platform sustains.
  */
-async function endToEnd(key: string): Promise<{ visible: number; caughtUp: number }> {
+async function endToEnd(
+  key: string,
+): Promise<{ visible: number; caughtUp: number; cpu: CpuShares }> {
   const runId = `bench-${randomBytes(3).toString('hex')}`;
   const before = await accountsDecided(key);
   const producer = kafka.producer();
   await producer.connect();
+  const meter = new CpuMeter(serviceConfigFromEnv('accounts').databaseUrl, async () => {
+    const seconds = await serviceCpuSeconds();
+    return Object.fromEntries(Object.keys(urls).map((name, i) => [name, seconds[i]]));
+  });
+  await meter.start();
   const started = performance.now();
   for (let i = 0; i < e2eEvents; i += 5_000) {
     await producer.send({
@@ -333,6 +341,7 @@ async function endToEnd(key: string): Promise<{ visible: number; caughtUp: numbe
   await producer.disconnect();
   while ((await accountsDecided(key)) < before + e2eEvents) await sleep(100);
   const ms = performance.now() - started;
+  const cpu = perEvent(await meter.stop(), e2eEvents);
   // Visible through accounts: every member's balance is its purchases' points.
   const perMember = Math.ceil(e2eEvents / e2eMembers);
   for (let m = 0; m < Math.min(e2eMembers, 50); m++) {
@@ -345,7 +354,7 @@ async function endToEnd(key: string): Promise<{ visible: number; caughtUp: numbe
   // Consumers commit their offsets at most once a second: up to a second late here.
   while ((await outboxWaiting()) || (await groupsLag()) > 0) await sleep(100);
   const msAll = performance.now() - started;
-  return { visible: (e2eEvents / ms) * 1000, caughtUp: (e2eEvents / msAll) * 1000 };
+  return { visible: (e2eEvents / ms) * 1000, caughtUp: (e2eEvents / msAll) * 1000, cpu };
 }
 
 /** Every service's consumer group and the topics it reads. */
@@ -682,6 +691,7 @@ async function main(): Promise<void> {
     const rowsLedger: number[] = [];
     const e2e: number[] = [];
     const caughtUp: number[] = [];
+    const cpu: CpuShares[] = [];
     for (let r = 0; r < runs; r++) {
       say(`  run ${r + 1}: the bare consumer…`);
       bare.push(await bareConsumer(e2eEvents));
@@ -693,9 +703,11 @@ async function main(): Promise<void> {
       const run = await endToEnd(k.admin);
       e2e.push(run.visible);
       caughtUp.push(run.caughtUp);
+      cpu.push(run.cpu);
       say(
         `  run ${r + 1}: bare consumer ${fmt(bare[r])}/s, minimal ledger ${fmt(ledger[r])}/s, end to end ${fmt(e2e[r])}/s (every service caught up: ${fmt(caughtUp[r])}/s)`,
       );
+      say(`  run ${r + 1}: µs of CPU a purchase until visible: ${describeShares(run.cpu)}`);
     }
     const limits = bare.map((b, i) => Math.min(b, ledger[i]));
     // Each phase starts on an idle platform; each is run as often as the throughputs.
@@ -743,6 +755,7 @@ async function main(): Promise<void> {
       `| end to end: ${fmt(e2eEvents)} purchases over ${fmt(e2eMembers)} members, events/s | ${fmt(sE2e.median)} | ${fmt(sE2e.min)} | ${fmt(sE2e.max)} |`,
       `| end to end as a share of the limit | ${share.toFixed(2)} | | |`,
       `| the same purchases until every service has caught up (relay, redemption, analytics), events/s | ${fmt(sCaughtUp.median)} | ${fmt(sCaughtUp.min)} | ${fmt(sCaughtUp.max)} |`,
+      `| … µs of CPU a purchase until balances are visible, by process (each part's median) | ${describeShares(medianShares(cpu))} | | |`,
       `| publish → balance readable at 200/s (${latencySeconds} s): p50 / p95 / p99 ms | ${percentiles(low, 'median')} | ${percentiles(low, 'min')} | ${percentiles(low, 'max')} |`,
       `| … an event's mean wait in ingestion / in accounts (their \`jifen_message_age_seconds\`), ms | ${stages(low, 'median')} | ${stages(low, 'min')} | ${stages(low, 'max')} |`,
       `| publish → balance readable at 5,000/s (${latencySeconds} s): p50 / p95 / p99 ms | ${percentiles(high, 'median')} | ${percentiles(high, 'min')} | ${percentiles(high, 'max')} |`,
