@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Client } from 'pg';
+import { serviceNames } from '@jifen/platform';
+import { fmt, median } from './report';
 
 /** CPU seconds of each part, and of the whole machine. */
 export interface CpuShares {
@@ -100,7 +102,7 @@ export class CpuMeter {
       // `jifen <schema>` or `jifen <schema> relay`: the schema may carry a prefix.
       else {
         const schema = name.split(' ')[1];
-        const service = schema.replace(/^.*?(ingestion|accounts|redemption|analytics)$/, '$1');
+        const service = serviceNames.find((known) => schema.endsWith(known)) ?? schema;
         this.backends.set(pid, { service, from: first ? seconds : 0, last: seconds });
       }
     }
@@ -121,10 +123,6 @@ export function perEvent(shares: CpuShares, events: number): CpuShares {
 
 /** Each part's median over the runs. */
 export function medianShares(runs: CpuShares[]): CpuShares {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)];
-  };
   const each = (pick: (run: CpuShares) => Record<string, number>) =>
     Object.fromEntries(
       Object.keys(pick(runs[0])).map((name) => [name, median(runs.map((r) => pick(r)[name] ?? 0))]),
@@ -141,18 +139,17 @@ export function medianShares(runs: CpuShares[]): CpuShares {
  * machine.
  */
 export function describeShares(shares: CpuShares): string {
-  const n = (value: number) => Math.round(value).toLocaleString('en-US');
   const parts = Object.entries(shares.services).map(([service, value]) =>
     service in shares.postgres
-      ? `${service} ${n(value)} (+${n(shares.postgres[service])} in PostgreSQL)`
-      : `${service} ${n(value)}`,
+      ? `${service} ${fmt(value)} (+${fmt(shares.postgres[service])} in PostgreSQL)`
+      : `${service} ${fmt(value)}`,
   );
   const known =
     Object.values(shares.services).reduce((a, b) => a + b, 0) +
     Object.values(shares.postgres).reduce((a, b) => a + b, 0);
   return [
     ...parts,
-    `the rest ${n(shares.machine - known)}`,
-    `the machine ${n(shares.machine)}`,
+    `the rest ${fmt(shares.machine - known)}`,
+    `the machine ${fmt(shares.machine)}`,
   ].join(' · ');
 }
